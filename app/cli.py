@@ -1,0 +1,300 @@
+"""The `careerqa` command: ingest, sources, serve, ask, eval, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app.settings import SAMPLE_SITE_DIR, Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
+
+
+def _load_embedder(settings: Settings):
+    from ingest.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+
+
+# --- ingest ---------------------------------------------------------------------------------
+
+
+def _ingest_specs(args: argparse.Namespace, settings: Settings) -> list:
+    from app.parts import sample_site_specs
+    from ingest import sources as src
+
+    specs: list = []
+    try:
+        if args.sources_file:
+            specs += src.load_sources_yaml(Path(args.sources_file))
+        if args.urls:
+            specs.append(src.UrlList(urls=list(args.urls)))
+        if args.url_file:
+            specs.append(src.UrlFile(path=Path(args.url_file)))
+        for sitemap in args.sitemap or []:
+            specs.append(src.Sitemap(url=sitemap))
+        for start in args.crawl or []:
+            specs.append(src.Crawl(
+                start_url=start,
+                max_depth=args.depth if args.depth is not None else settings.crawl_max_depth,
+                max_pages=args.max_pages or settings.crawl_max_pages,
+                include=list(args.include or []), exclude=list(args.exclude or []),
+            ))
+        for path in args.local or []:
+            if not Path(path).exists():
+                raise CliError(f"no such file or folder: {path}")
+            specs.append(src.LocalPath(path=Path(path), base_url=args.base_url))
+        if args.sample:
+            base = settings.public_url.rstrip("/") + "/sample/"
+            specs += sample_site_specs(SAMPLE_SITE_DIR, base)
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+    if not specs:
+        raise CliError("nothing to ingest: give URLs, --sitemap, --crawl, --local, "
+                       "--sources-file or --sample")
+    return specs
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import Ingestor
+    from ingest.state import IngestState
+    from ingest.store import ChromaStore
+
+    specs = _ingest_specs(args, settings)
+    store = ChromaStore.from_settings(settings)
+    state = IngestState(settings.state_db)
+    try:
+        ingestor = Ingestor(settings, _load_embedder(settings), store, state)
+        summary = ingestor.run(specs, prune=args.prune)
+    finally:
+        state.close()
+    data = summary.as_dict()
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(format_summary(data))
+    return EXIT_OK if not data["failed"] or data["stored"] or data["unchanged"] else EXIT_ERROR
+
+
+def format_summary(data: dict) -> str:
+    lines = [
+        f"pages seen {data['pages_seen']}, fetched {data['fetched']}, stored {data['stored']}, "
+        f"unchanged {data['unchanged']}, duplicates {data['duplicates']}, "
+        f"failed {len(data['failed'])}",
+        f"chunks added {data['chunks_added']}, removed {data['chunks_removed']}"
+        + (f", pruned {len(data['pruned'])} pages" if data["pruned"] else ""),
+        "time per stage: " + ", ".join(f"{k} {v:.2f}s" for k, v in data["stage_seconds"].items())
+        + f"; wall {data['wall_seconds']:.2f}s",
+    ]
+    if data["skipped"]:
+        lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in data["skipped"].items()))
+    for near in data["near_duplicates"]:
+        lines.append(f"near-duplicate: {near['url']} ~ {near['of']} ({near['similarity']:.2f})")
+    for url, why in data["failed"].items():
+        lines.append(f"failed: {url}: {why}")
+    return "\n".join(lines)
+
+
+# --- sources --------------------------------------------------------------------------------
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.state import IngestState
+
+    if not settings.state_db.exists():
+        raise CliError(f"nothing ingested yet ({settings.state_db} does not exist)")
+    state = IngestState(settings.state_db)
+    try:
+        if args.log:
+            rows = state.log_entries(url=args.url, limit=args.limit)
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            for row in [] if args.json else reversed(rows):
+                print(f"{row['at']}  run {row['run_id']}  {row['decision']:<18} {row['url']}"
+                      + (f"  ({row['detail']})" if row["detail"] else ""))
+            return EXIT_OK
+        pages = [p for p in state.pages() if not args.url or p.url == args.url]
+        if args.json:
+            print(json.dumps([p.__dict__ for p in pages], indent=2, default=str))
+            return EXIT_OK
+        for p in pages:
+            why = f"  {p.reason}: {p.error}" if p.reason else ""
+            extra = f"  duplicate of {p.duplicate_of}" if p.duplicate_of else ""
+            extra += f"  near-duplicate of {p.near_duplicate_of}" if p.near_duplicate_of else ""
+            print(f"{p.status:<10} {p.chunk_count:>4} chunks  {p.url}{why}{extra}")
+        print(f"{sum(p.status == 'stored' for p in pages)} stored, "
+              f"{sum(p.status == 'failed' for p in pages)} failed, {len(pages)} in all")
+    finally:
+        state.close()
+    return EXIT_OK
+
+
+# --- serve and ask --------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if args.port and settings.public_url == Settings.model_fields["public_url"].default:
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from app.models import AskRequest
+    from app.parts import build_parts
+
+    try:
+        request = AskRequest(question=args.question, mode=args.mode, top_k=args.top_k,
+                             strict=args.strict or None)
+    except ValidationError as exc:
+        raise CliError(exc.errors()[0]["msg"]) from exc
+    parts = build_parts(settings)
+    response = parts.service.ask(request)
+    if args.json:
+        print(response.model_dump_json(indent=2))
+        return EXIT_OK
+    print(render_answer(response))
+    return EXIT_OK
+
+
+def render_answer(response) -> str:
+    """The answer for a terminal: text, a check line, then numbered sources with quotes."""
+    out = [response.answer.strip(), ""]
+    check = response.citation_check
+    if response.citations:
+        out.append(f"citation check: recall {check.get('recall', 0):.2f}, precision "
+                   f"{check.get('precision', 0):.2f} — "
+                   + ("passed" if check.get("passed") else "NOT passed"))
+        for s in response.sentences:
+            if not s.supported:
+                out.append(f"  ! unsupported ({s.reason}): {s.text}")
+        out.append("")
+        out.append("Sources:")
+        for c in response.citations:
+            where = " > ".join(c.heading_path[1:]) if len(c.heading_path) > 1 else ""
+            out.append(f"[{c.id}] {c.title}" + (f" — {where}" if where else ""))
+            out.append(f"    {c.url}")
+            out.append(textwrap.fill(f'"{c.quote}"', width=96, initial_indent="    ",
+                                     subsequent_indent="    "))
+    if response.degraded:
+        out.append("(the LLM was unavailable; answered extractively)")
+    return "\n".join(out)
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="careerqa",
+        description="Cited, citation-checked answers to engineering-career questions.",
+        epilog="Settings come from CAREERQA_* environment variables or a .env file.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="scrape sources into the store (incremental)",
+                       description="Fetch, extract, chunk, embed and store pages. Unchanged "
+                       "pages are skipped; changed pages replace their chunks.")
+    p.add_argument("urls", nargs="*", help="page URLs to ingest")
+    p.add_argument("--sources-file", "-s", help="YAML file of sources (see ingest/sources.yaml)")
+    p.add_argument("--url-file", help="file with one URL per line")
+    p.add_argument("--sitemap", action="append", help="sitemap.xml or sitemap index URL")
+    p.add_argument("--crawl", action="append", help="start URL of a same-site crawl")
+    p.add_argument("--depth", type=int, help="crawl depth limit")
+    p.add_argument("--max-pages", type=int, help="crawl page limit")
+    p.add_argument("--include", action="append", help="regex a crawled URL must match")
+    p.add_argument("--exclude", action="append", help="regex excluding crawled URLs")
+    p.add_argument("--local", action="append", help="local HTML/Markdown file or folder")
+    p.add_argument("--base-url", help="public URL of --local files (for citations)")
+    p.add_argument("--sample", action="store_true", help="the bundled sample corpus")
+    p.add_argument("--prune", action="store_true", help="remove pages gone from their source")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("sources", help="list what is stored, or the fetch audit log")
+    p.add_argument("--log", action="store_true", help="show every fetch decision")
+    p.add_argument("--url", help="only this URL")
+    p.add_argument("--limit", type=int, default=200, help="log lines to show")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("serve", help="run the HTTP service (ingests the sample if empty)")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("ask", help="answer a question in the terminal, with sources")
+    p.add_argument("question")
+    p.add_argument("--mode", choices=["extractive", "llm", "auto"])
+    p.add_argument("--top-k", type=int)
+    p.add_argument("--strict", action="store_true", help="drop unsupported sentences")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    for module in ("eval.cli", "eval.bench"):
+        try:
+            __import__(module, fromlist=["register"]).register(sub)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command == "serve" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        print(f"careerqa: bad setting CAREERQA_{str(err['loc'][0]).upper()}: {err['msg']}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args, settings) or 0)
+    except CliError as exc:
+        print(f"careerqa: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("careerqa: interrupted; what was stored is kept, re-run to finish",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line for people, the trace with -v
+        from ingest.errors import IngestError
+
+        if args.verbose:
+            raise
+        kind = "store unavailable" if isinstance(exc, IngestError) else type(exc).__name__
+        print(f"careerqa: {kind}: {exc} (run with -v for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Request and response models of the HTTP API: the contract that /docs shows."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Mode = Literal["extractive", "llm", "auto"]
+
+
+class ChatTurn(BaseModel):
+    role: Literal["user", "assistant"] = Field(description="Who said it.")
+    content: str = Field(max_length=8000, description="What was said.")
+
+
+class Filters(BaseModel):
+    """Optional restrictions on which chunks may be retrieved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site: str | None = Field(None, description="Host name, e.g. `blog.example.com`.")
+    url_prefix: str | None = Field(None, description="Only URLs starting with this.")
+    heading: str | None = Field(None, description="Case-insensitive text in the heading path.")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": "What do great staff engineers do?", "top_k": 8, "mode": "extractive"}
+            ]
+        },
+    )
+
+    question: str = Field(min_length=1, max_length=2000, description="The question to answer.")
+    history: list[ChatTurn] = Field(
+        default_factory=list, max_length=40, description="Earlier turns, oldest first."
+    )
+    top_k: int | None = Field(None, ge=1, le=50, description="How many chunks to retrieve.")
+    mode: Mode | None = Field(None, description="Answering mode; the server default if omitted.")
+    filters: Filters | None = None
+    strict: bool | None = Field(None, description="Drop sentences the check finds unsupported.")
+
+
+class Citation(BaseModel):
+    """A numbered source that the answer cites, with the exact quote it relies on."""
+
+    id: int = Field(description="The number used in `[n]` markers, in order of first use.")
+    url: str
+    fragment_url: str = Field(description="URL with a `#:~:text=` fragment scrolling to the quote.")
+    title: str
+    author: str | None = None
+    published: str | None = None
+    heading_path: list[str] = Field(default_factory=list)
+    quote: str = Field(description="Exact text from the source chunk.")
+    start: int = Field(description="Offset of the quote in the source document's text.")
+    end: int
+    chunk_id: str
+    chunk_start: int = Field(description="Offset of the quote within the chunk text.")
+    chunk_end: int
+    score: float = Field(description="Retrieval score of the chunk (fused, 0..1).")
+    content_hash: str = Field(description="Version of the source the quote was read from.")
+    fetched_at: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "url": "https://example.org/articles/ownership.html",
+                    "fragment_url": "https://example.org/articles/ownership.html#:~:text=own%20outcomes",
+                    "title": "Owning Outcomes, Not Tickets",
+                    "author": "Priya Raman",
+                    "published": "2025-03-02",
+                    "heading_path": ["Owning Outcomes, Not Tickets", "Closing the loop"],
+                    "quote": "Staff engineers own outcomes.",
+                    "start": 120,
+                    "end": 149,
+                    "chunk_id": "3f2a9c",
+                    "chunk_start": 0,
+                    "chunk_end": 29,
+                    "score": 0.82,
+                    "content_hash": "9b1d0e...",
+                    "fetched_at": "2026-11-24T10:00:00+00:00",
+                }
+            ]
+        }
+    )
+
+
+class AnswerSentence(BaseModel):
+    text: str = Field(description="The sentence as it appears in the answer (with markers).")
+    citations: list[int] = Field(description="Citation ids the sentence carries.")
+    supported: bool = Field(description="The check's verdict for this sentence.")
+    verdict: str = Field(description="supported | partial | unsupported")
+    score: float
+    reason: str | None = Field(None, description="Why it failed, when it did.")
+
+
+class AskResponse(BaseModel):
+    answer: str = Field(description="Markdown answer with `[n]` markers.")
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    citation_check: dict[str, Any] = Field(
+        description="recall, precision, passed, problems (see /v1/check)."
+    )
+    covered: bool = Field(description="False when the sources do not cover the question.")
+    uncovered: list[str] = Field(
+        default_factory=list, description="Parts of the question that found no support."
+    )
+    question: str = Field(description="The question as retrieved (rewritten if a follow-up).")
+    mode: Literal["extractive", "llm"]
+    degraded: bool = Field(description="True when the LLM failed and extractive answered.")
+    notice: str | None = None
+    timings_ms: dict[str, float]
+
+
+class CheckSource(BaseModel):
+    id: int | str
+    text: str = Field(max_length=50_000)
+    url: str | None = None
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "answer": "The team cut call drops by 5% [1].",
+                    "sources": [{"id": 1, "text": "The effort reduced dropped calls by 5%."}],
+                }
+            ]
+        },
+    )
+
+    answer: str = Field(min_length=1, max_length=20_000)
+    sources: list[CheckSource] = Field(min_length=1, max_length=50)
+    quotes: dict[str, str] | None = Field(
+        None, description="Optional exact quote per citation id, checked against its source."
+    )
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"rating": "down", "question": "q", "answer": "a", "comment": "wrong number"}
+            ]
+        },
+    )
+
+    rating: Literal["up", "down", "flag"] = Field(
+        description="Thumbs up/down, or `flag`: this source doesn't say that."
+    )
+    question: str = Field(max_length=2000)
+    answer: str = Field(max_length=20_000)
+    comment: str | None = Field(None, max_length=2000)
+    citation: Citation | None = Field(None, description="The flagged citation, for `flag`.")
+    sentence: str | None = Field(None, max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    stored: bool = True
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="Machine-readable code, e.g. `validation_error`.")
+    message: str = Field(description="What was wrong, for a person.")
+    details: list[dict[str, Any]] | None = None

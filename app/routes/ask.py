@@ -1,0 +1,68 @@
+"""POST /v1/ask and its server-sent-events twin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from app.models import AskRequest, AskResponse, ErrorResponse
+from app.routes.deps import PartsDep
+from app.security import rate_limited, require_ask_key
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["ask"],
+    dependencies=[Depends(require_ask_key), Depends(rate_limited)],
+    responses={
+        401: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse}, 503: {"model": ErrorResponse},
+    },
+)
+
+
+@router.post("/ask", response_model=AskResponse, summary="Answer a question with checked citations")
+async def ask(body: AskRequest, request: Request, parts: PartsDep) -> AskResponse:
+    response = await run_in_threadpool(parts.service.ask, body)
+    request.app.state.metrics.observe_answer(
+        response.timings_ms, response.citation_check.get("passed")
+    )
+    return response
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post(
+    "/ask/stream",
+    summary="The same answer as server-sent events",
+    description=(
+        "Events, in order: `citations` (numbered sources), `delta` (answer text, repeated), "
+        "`check` (per-sentence verdicts), `done` (the full /v1/ask response). "
+        "On failure an `error` event with {error, message}."
+    ),
+    response_class=StreamingResponse,
+)
+async def ask_stream(body: AskRequest, request: Request, parts: PartsDep) -> StreamingResponse:
+    async def events() -> AsyncIterator[str]:
+        try:
+            async for event, data in parts.service.stream(body):
+                if await request.is_disconnected():
+                    return
+                if event == "done":
+                    request.app.state.metrics.observe_answer(
+                        data.get("timings_ms", {}), data.get("citation_check", {}).get("passed")
+                    )
+                yield sse(event, data)
+        except Exception as exc:  # the stream has started: report in-band, not as a status
+            yield sse("error", {"error": "internal_error", "message": str(exc)})
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

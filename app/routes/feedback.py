@@ -1,0 +1,24 @@
+"""POST /v1/feedback: thumbs, comments and "this source doesn't say that" flags."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+
+from app.models import ErrorResponse, FeedbackRequest, FeedbackResponse
+from app.routes.deps import PartsDep
+from app.security import rate_limited, require_ask_key
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["feedback"],
+    dependencies=[Depends(require_ask_key), Depends(rate_limited)],
+    responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+)
+
+
+@router.post("/feedback", response_model=FeedbackResponse, status_code=201,
+             summary="Store feedback on an answer or one of its citations")
+async def feedback(body: FeedbackRequest, parts: PartsDep) -> FeedbackResponse:
+    feedback_id = await run_in_threadpool(parts.feedback.add, body)
+    return FeedbackResponse(id=feedback_id)

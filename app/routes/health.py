@@ -1,0 +1,30 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The store and the model are ready to answer")
+async def readyz(request: Request) -> JSONResponse:
+    parts = getattr(request.app.state, "parts", None)
+    if parts is None or not request.app.state.ready:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    try:
+        chunks = parts.store.count()
+    except Exception as exc:  # a Chroma server that went away
+        return JSONResponse({"status": "store_unavailable", "message": str(exc)}, status_code=503)
+    return JSONResponse({"status": "ready", "chunks": chunks, "model": parts.embedder.name})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    return Response(request.app.state.metrics.render(), media_type="text/plain; version=0.0.4")

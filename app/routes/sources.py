@@ -1,0 +1,101 @@
+"""What is indexed, and the admin endpoints that change it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.errors import ApiError
+from app.models import ErrorResponse
+from app.routes.deps import PartsDep
+from app.security import rate_limited, require_admin, require_ask_key
+
+router = APIRouter(prefix="/v1", tags=["sources"])
+
+
+def source_id(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+class SourceInfo(BaseModel):
+    id: str = Field(description="Stable id of the page (use it with DELETE).")
+    url: str
+    title: str | None
+    status: str = Field(description="stored | duplicate | failed | disallowed")
+    chunks: int
+    content_hash: str | None
+    fetched_at: str | None
+    reason: str | None = Field(None, description="Why it failed, when it did.")
+    error: str | None = None
+    duplicate_of: str | None = None
+    near_duplicate_of: str | None = None
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"sources": [{"sitemap": "https://blog.example.com/sitemap.xml"}],
+                          "prune": False}]
+        },
+    )
+
+    sources: list[dict[str, Any]] = Field(
+        min_length=1, description="Source entries, as in a sources.yaml file."
+    )
+    prune: bool = Field(False, description="Remove pages that vanished from these sources.")
+
+
+@router.get("/sources", response_model=list[SourceInfo], summary="What is indexed",
+            dependencies=[Depends(require_ask_key), Depends(rate_limited)])
+async def list_sources(parts: PartsDep) -> list[SourceInfo]:
+    return [
+        SourceInfo(
+            id=source_id(p.url), url=p.url, title=p.title, status=p.status,
+            chunks=p.chunk_count, content_hash=p.doc_hash, fetched_at=p.fetched_at,
+            reason=p.reason, error=p.error, duplicate_of=p.duplicate_of,
+            near_duplicate_of=p.near_duplicate_of,
+        )
+        for p in parts.state.pages()
+    ]
+
+
+@router.post("/ingest", summary="Ingest sources now (admin)",
+             dependencies=[Depends(require_admin)],
+             responses={401: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
+                        422: {"model": ErrorResponse}})
+async def ingest(body: IngestRequest, parts: PartsDep) -> dict[str, Any]:
+    from ingest.pipeline import Ingestor
+    from ingest.sources import parse_sources
+
+    try:
+        specs = parse_sources({"sources": body.sources})
+    except ValueError as exc:
+        raise ApiError(422, "invalid_sources", str(exc)) from exc
+    if not parts.ingest_lock.acquire(blocking=False):
+        raise ApiError(409, "ingest_running", "An ingest is already running.")
+    try:
+        ingestor = Ingestor(parts.settings, parts.embedder, parts.store, parts.state,
+                            progress=False)
+        summary = await run_in_threadpool(ingestor.run, specs, prune=body.prune)
+        await run_in_threadpool(parts.service.refresh)
+    finally:
+        parts.ingest_lock.release()
+    return summary.as_dict()
+
+
+@router.delete("/sources/{source}", summary="Remove a page and its chunks (admin)",
+               dependencies=[Depends(require_admin)],
+               responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
+async def delete_source(source: str, parts: PartsDep) -> dict[str, Any]:
+    page = next((p for p in parts.state.pages() if source in (source_id(p.url), p.url)), None)
+    if page is None:
+        raise ApiError(404, "source_not_found", f"No indexed source with id or URL {source!r}.")
+    removed = await run_in_threadpool(parts.store.delete_document, page.url)
+    parts.state.delete(page.url)
+    await run_in_threadpool(parts.service.refresh)
+    return {"id": source_id(page.url), "url": page.url, "chunks_removed": removed}

@@ -1,0 +1,139 @@
+"""Who may call what: API keys, a per-client rate limit and a request size cap."""
+
+from __future__ import annotations
+
+import hmac
+import math
+import threading
+import time
+
+from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.errors import ApiError
+
+
+def bearer_token(request: Request) -> str | None:
+    """The key from `Authorization: Bearer ...` or `X-API-Key`."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def _matches(token: str | None, keys: list[str]) -> bool:
+    return token is not None and any(hmac.compare_digest(token, k) for k in keys)
+
+
+def require_admin(request: Request) -> None:
+    """Admin endpoints are closed unless an admin key is configured and presented."""
+    key = request.app.state.settings.admin_api_key
+    if not key:
+        raise ApiError(403, "admin_disabled", "Set CAREERQA_ADMIN_API_KEY to use admin endpoints.")
+    if not _matches(bearer_token(request), [key]):
+        raise ApiError(401, "unauthorized", "A valid admin API key is required.")
+
+
+def require_ask_key(request: Request) -> None:
+    """Ask endpoints are open unless API keys are configured (the admin key works too)."""
+    settings = request.app.state.settings
+    keys = list(settings.api_keys)
+    if not keys:
+        return
+    if settings.admin_api_key:
+        keys.append(settings.admin_api_key)
+    if not _matches(bearer_token(request), keys):
+        raise ApiError(401, "unauthorized", "A valid API key is required (Authorization: Bearer).")
+
+
+class RateLimiter:
+    """A token bucket per client: `per_minute` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, client: str) -> float:
+        """Take a token; returns 0 when allowed, else seconds until one is available."""
+        if self.per_minute <= 0:
+            return 0.0
+        rate = self.per_minute / 60.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * rate)
+            if tokens >= 1:
+                self._buckets[client] = (tokens - 1, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / rate
+
+
+def client_id(request: Request) -> str:
+    """Rate-limit by API key when there is one, else by client address."""
+    token = bearer_token(request)
+    if token:
+        return "key:" + token[-12:]
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+def rate_limited(request: Request) -> None:
+    wait = request.app.state.limiter.check(client_id(request))
+    if wait > 0:
+        retry = max(1, math.ceil(wait))
+        raise ApiError(
+            429, "rate_limited", f"Too many requests; retry after {retry} s.",
+            headers={"Retry-After": str(retry)}, extra={"retry_after": retry},
+        )
+
+
+class BodySizeLimit:
+    """Rejects request bodies over `max_bytes` before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        seen = 0
+        rejected = False
+
+        async def limited_receive():
+            nonlocal seen, rejected
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    rejected = True
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            if rejected:
+                await self._reject(send)
+
+    async def _reject(self, send: Send) -> None:
+        import json
+
+        body = json.dumps(
+            {"error": "request_too_large",
+             "message": f"Request body exceeds {self.max_bytes} bytes."}
+        ).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

