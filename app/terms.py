@@ -25,8 +25,15 @@ _STEMMER = SnowballStemmer("english")
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball stem, memoised: a corpus repeats a few thousand words millions of times."""
-    return _STEMMER.stem(word)
+    """Snowball stem, memoised: a corpus repeats a few thousand words millions of times.
+
+    A final "s" that Snowball keeps is dropped too, so acronym plurals meet their
+    singular ("SLOs" -> "slo", "KPIs" -> "kpi"); the rare collision costs nothing here.
+    """
+    root = _STEMMER.stem(word)
+    if len(root) > 3 and root.endswith("s") and not root.endswith("ss"):
+        root = root[:-1]
+    return root
 
 
 def words(text: str) -> list[str]:

@@ -35,7 +35,7 @@ _TERMINATOR = re.compile(
 )
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _DOTTED = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")  # U.S, e.g, Ph.D, a.m
-_LIST_LINE = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|#{1,6})[ \t]")
+_LIST_NUMBER = re.compile(r"(?:^|\n)[ \t]*\d{1,3}$")
 _OPENERS = "\"'“‘«([{"
 _CONTINUATIONS = "—–-,;:"
 _LOOKBACK = 40  # characters scanned back for the word before a period
@@ -77,6 +77,8 @@ def _ends_sentence(text: str, start: int, end: int) -> bool:
         after += 1
     if after == len(text):
         return True
+    if text[start] == "." and _LIST_NUMBER.search(text, max(0, start - _LOOKBACK), start):
+        return False  # "2. Second step" at the start of a line is a list marker
     if (
         text[start] == "."
         and not text.startswith("..", start)

@@ -16,13 +16,21 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 import yaml
-from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+from bs4 import (
+    BeautifulSoup,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 from bs4.element import PreformattedString
 from markdown_it import MarkdownIt
 
@@ -52,7 +60,7 @@ _CLUTTER_TOKENS = {
     "promoted", "promotion", "footer", "breadcrumb", "breadcrumbs", "byline", "author",
     "bio", "meta", "popular", "trending", "recommended", "recommendations", "toc",
     "pagination", "pager", "skip", "modal", "popup", "overlay", "hidden", "sr", "masthead",
-    "topbar", "tags", "tag", "print",
+    "topbar", "tags", "tag", "print", "tableofcontents", "announcement", "announcementbar",
 }  # fmt: skip
 # Concatenated forms ("cookieNotice" is split by case, "sharebuttons" is not).
 _CLUTTER_PREFIXES = (
@@ -60,6 +68,16 @@ _CLUTTER_PREFIXES = (
     "breadcrumb", "subscribe", "social", "footer", "navbar", "disqus", "adsbygoogle",
     "sharebutton", "sharebar", "popular",
 )  # fmt: skip
+_ALWAYS_DROP_TOKENS = {
+    "ad", "ads", "adslot", "adunit", "adbox", "adsbygoogle", "advert", "adverts",
+    "advertisement", "advertising", "sponsor", "sponsored", "promo", "hidden", "sr",
+}  # fmt: skip
+_INLINE_TAGS = {
+    "a", "abbr", "b", "bdi", "cite", "code", "em", "i", "ins", "kbd", "mark", "q", "s",
+    "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
+}  # fmt: skip
+_TEXT_CONTAINERS = {"p", "li", "dd", "dt", "td", "th", "blockquote", *("h1", "h2", "h3", "h4")}
+_METADATA_TOKENS = {"byline", "author", "meta", "post", "entry"}
 _HEADER_TOKENS = {"header", "hero"}  # holders of the title: keep their headings only
 
 _BLOCK_TAGS = {
@@ -83,7 +101,8 @@ _BOILERPLATE_HEADING = re.compile(
 _BOILERPLATE_TEXT = re.compile(
     r"we use cookies|this (web)?site uses cookies|accept (all )?cookies|all rights reserved"
     r"|^(©|copyright ©?)\s*\d{4}|subscribe to (our|the) newsletter"
-    r"|sign up for (our|the) newsletter|^(sponsored|advertisement|promoted|paid post)\b",
+    r"|sign up for (our|the) newsletter|^(sponsored|advertisement|promoted|paid post)\b"
+    r"|^(related|see also|read (more|next|also)|recommended|more on this)\s*:",
     re.IGNORECASE,
 )
 _AD_LABEL = re.compile(
@@ -92,6 +111,11 @@ _AD_LABEL = re.compile(
     re.IGNORECASE,
 )
 _BOILERPLATE_MAX_WORDS = 50
+# "By Jane Doe · 5 min read" left unmarked; "By Friday, the team had shipped." is a sentence.
+_BYLINE = re.compile(
+    r"([Ww]ritten |[Pp]osted )?[Bb]y [A-Z][\w.'-]*( [A-Z][\w.'-]*){0,3}\b|\d+ min(ute)? read\b"
+)
+_HEADER_MAX_WORDS = 80
 
 _WS = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -121,21 +145,30 @@ def extract(page: Page) -> Document:
 
 
 def _extract_html(page: Page) -> Document:
-    soup = BeautifulSoup(page.body, "lxml", from_encoding=page.encoding or _charset(page))
+    with warnings.catch_warnings():
+        # Feeds and fragments that look like file names are parsed as HTML on purpose:
+        # whatever they hold is judged by the word count below, not by a warning.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(page.body, "lxml", from_encoding=page.encoding or _charset(page))
     body = soup.body
     if body is None:
         raise ExtractionError(f"{page.url}: no <body>", reason="no_content")
-    ld = _json_ld(soup)
+    ld, metas = _json_ld(soup), _meta_index(soup)
     meta = _Metadata(
-        title=_title(soup, ld) or page.url,
+        title=_title(soup, metas, ld) or page.url,
         canonical_url=_canonical(soup, page.url),
-        author=_author(soup, ld),
-        published=_published(soup, ld),
+        author=_author(soup, metas, ld),
+        published=_published(soup, metas, ld),
     )
     _remove_junk(body)
     root = _structural_root(body) or _density_root(body)
     _remove_clutter(root)
-    return _build_document(page, meta, _BlockWalker(meta.title, root).run())
+    walker = _BlockWalker(meta.title, root)
+    blocks = walker.run()
+    if meta.author is None and walker.byline:
+        meta.author = _clean_author(walker.byline)
+    return _build_document(page, meta, blocks)
 
 
 def _charset(page: Page) -> str | None:
@@ -145,28 +178,38 @@ def _charset(page: Page) -> str | None:
 
 def _remove_junk(body: Tag) -> None:
     """Drop elements that are never content: by tag, ARIA role, hidden state, or ad attributes."""
-    for tag in body.find_all(_JUNK_TAGS):
-        tag.decompose()
+    junk = []
     for tag in body.find_all(True):
-        if tag.decomposed:
-            continue
-        role = str(tag.get("role") or "").lower()
         style = str(tag.get("style") or "").replace(" ", "").lower()
         if (
-            role in _JUNK_ROLES
+            tag.name in _JUNK_TAGS
+            or str(tag.get("role") or "").lower() in _JUNK_ROLES
             or tag.has_attr("hidden")
             or str(tag.get("aria-hidden") or "").lower() == "true"
             or "display:none" in style
             or "visibility:hidden" in style
             or any(name.startswith("data-ad") for name in tag.attrs)
         ):
-            tag.decompose()
+            junk.append(tag)
+    _decompose_outermost(junk)
     for br in body.find_all("br"):
         br.replace_with("\n")
 
 
+def _decompose_outermost(tags: list[Tag]) -> None:
+    """Remove `tags` from the tree; nested ones go with their ancestor, so skip them."""
+    doomed = {id(tag) for tag in tags}
+    outermost = [t for t in tags if not any(id(parent) in doomed for parent in t.parents)]
+    for tag in outermost:
+        tag.decompose()
+
+
 def _tokens(tag: Tag) -> set[str]:
-    """Lower-case words of an element's class, id and aria-label ("cookieBar" -> cookie, bar)."""
+    """Words of an element's class, id and aria-label, plus each value squashed.
+
+    "cookieBar" gives cookie, bar and cookiebar; "table-of-contents" gives
+    tableofcontents, which no single word would safely match.
+    """
     raw = [
         *tag.get_attribute_list("class"),
         str(tag.get("id") or ""),
@@ -175,7 +218,9 @@ def _tokens(tag: Tag) -> set[str]:
     words: set[str] = set()
     for value in raw:
         if value:
-            words.update(t for t in _TOKEN_SPLIT.split(_CAMEL.sub(r"\1 \2", value).lower()) if t)
+            parts = [t for t in _TOKEN_SPLIT.split(_CAMEL.sub(r"\1 \2", value).lower()) if t]
+            words.update(parts)
+            words.add("".join(parts))
     return words
 
 
@@ -185,10 +230,23 @@ def _is_clutter(tag: Tag) -> bool:
 
 
 def _remove_clutter(root: Tag) -> None:
-    """Drop furniture inside the content root (ads between paragraphs, share bars, comments)."""
+    """Drop furniture inside the content root (ads between paragraphs, share bars, comments).
+
+    A clutter-classed inline element inside running text ("<a class='tag'>promotions</a>")
+    stays: removing it would cut words out of a sentence. Ads and hidden text still go.
+    """
+    clutter = []
     for tag in root.find_all(True):
-        if not tag.decomposed and tag.name not in ("html", "body") and _is_clutter(tag):
-            tag.decompose()
+        if tag.name in ("html", "body") or not _is_clutter(tag):
+            continue
+        in_sentence = (
+            tag.name in _INLINE_TAGS
+            and tag.parent is not None
+            and (tag.parent.name in _TEXT_CONTAINERS or tag.parent.name in _INLINE_TAGS)
+        )
+        if not in_sentence or _tokens(tag) & _ALWAYS_DROP_TOKENS:
+            clutter.append(tag)
+    _decompose_outermost(clutter)
 
 
 def _word_count(tag: Tag) -> int:
@@ -209,32 +267,31 @@ def _structural_root(body: Tag) -> Tag | None:
 
 
 def _density_root(body: Tag) -> Tag:
-    """The deepest element holding most of the page's paragraph text.
+    """The deepest element holding most of the page's non-link text.
 
-    For pages without article markup: clutter is stripped first, then every
-    substantial, link-poor paragraph credits its length to all its ancestors, and
-    we descend from <body> while one child still holds 70% of that mass. Ads or
-    images splitting an article into sibling divs keep the walk at their parent.
+    For pages without article markup: clutter is stripped first, then every text
+    node outside a link credits its length to all its ancestors, and we descend
+    from <body> while one child still holds 70% of that mass. Ads or images
+    splitting an article into sibling divs keep the walk at their parent.
     """
     _remove_clutter(body)
     mass: dict[int, int] = {}
-    for node in body.find_all(["p", "pre", "blockquote", "li", "td"]):
-        text = _collapse(node.get_text())
-        if len(text) < 25 or _link_density(node, text) > 0.5:
+    for string in body.find_all(string=True):
+        size = len(string.strip())
+        if not size or not _is_text(string) or string.find_parent("a") is not None:
             continue
-        for ancestor in node.parents:
-            mass[id(ancestor)] = mass.get(id(ancestor), 0) + len(text)
+        for ancestor in string.parents:
+            mass[id(ancestor)] = mass.get(id(ancestor), 0) + size
             if ancestor is body:
                 break
-    total = mass.get(id(body), 0)
+    threshold = 0.7 * mass.get(id(body), 0)
     node = body
-    while True:
-        heavy = [
-            c for c in node.find_all(True, recursive=False) if mass.get(id(c), 0) >= 0.7 * total
-        ]
+    while threshold > 0:
+        heavy = [c for c in node.find_all(True, recursive=False) if mass.get(id(c), 0) >= threshold]
         if not heavy:
-            return node
+            break
         node = heavy[0]
+    return node
 
 
 def _link_density(tag: Tag, text: str) -> float:
@@ -283,6 +340,7 @@ class _BlockWalker:
     seen_h1: bool = False
     skip_level: int | None = None
     skip_scope: Tag | None = None
+    byline: str | None = None  # an unmarked "By Jane Doe" line, for the author
 
     def run(self) -> list[_RawBlock]:
         self.stack = [(1, self.title)]
@@ -322,7 +380,7 @@ class _BlockWalker:
             self._emit("quote", _inline_text(tag), tag)
         elif name == "pre":
             self._emit("code", _code_text(tag), tag)
-        elif name == "header" or (_tokens(tag) & _HEADER_TOKENS and tag is not self.root):
+        elif _is_title_header(tag) and tag is not self.root:
             for heading in tag.find_all(_HEADINGS):
                 self._heading(int(heading.name[1]), heading)
         elif name != "hr":
@@ -337,15 +395,23 @@ class _BlockWalker:
             self.stack = [(1, self.title)]
             return
         level = max(level, 2)  # a later <h1> is a section, the title stays the root
+        if len(self.stack) == 1 and text == self.title:
+            return  # the title again, as an <h2> on sites that style it so
         if _BOILERPLATE_HEADING.match(text):
-            self.skip_level = level
-            self.skip_scope = tag.parent if tag.parent is not self.root else None
+            self.skip_level, self.skip_scope = level, self._section_of(tag, text)
             return
         if self.skip_level is not None and level <= self.skip_level:
             self.skip_level, self.skip_scope = None, None
         while len(self.stack) > 1 and self.stack[-1][0] >= level:
             self.stack.pop()
         self.stack.append((level, text))
+
+    def _section_of(self, heading: Tag, text: str) -> Tag | None:
+        """The element a boilerplate heading titles: its nearest ancestor holding more than it."""
+        scope = heading.parent
+        while scope is not None and scope is not self.root and _inline_text(scope) == text:
+            scope = scope.parent
+        return None if scope is None or scope is self.root else scope
 
     def _flush_inline(self, run: list[PageElement]) -> None:
         """Loose text between blocks (old markup: text and <br>s straight inside a div)."""
@@ -358,6 +424,9 @@ class _BlockWalker:
     def _emit(self, kind: str, text: str, tag: Tag | None) -> None:
         if not text or self.skip_level is not None:
             return
+        if kind == "paragraph" and _is_byline(text):
+            self.byline = self.byline or text
+            return
         if kind != "code" and _is_boilerplate(kind, text, tag):
             return
         self.blocks.append(_RawBlock(kind, text, self.path))
@@ -369,6 +438,17 @@ def _is_text(node: PageElement) -> bool:
 
 def _is_block(tag: Tag) -> bool:
     return tag.name in _BLOCK_TAGS or tag.find(_BLOCK_TAGS) is not None
+
+
+def _is_title_header(tag: Tag) -> bool:
+    """A header holding title, byline and share links; a big "header" is a mislabeled wrapper."""
+    if tag.name != "header" and not _tokens(tag) & _HEADER_TOKENS:
+        return False
+    return len(tag.get_text(" ").split()) < _HEADER_MAX_WORDS
+
+
+def _is_byline(text: str) -> bool:
+    return len(text.split()) <= 12 and text[-1] not in ".!?" and bool(_BYLINE.match(text))
 
 
 def _is_boilerplate(kind: str, text: str, tag: Tag | None) -> bool:
@@ -408,7 +488,7 @@ def _list_lines(tag: Tag, depth: int) -> Iterator[str]:
     indent = "  " * depth
     for li in tag.find_all("li", recursive=False):
         nested = li.find_all(["ul", "ol"], recursive=False)
-        own = "".join(_raw_text(c) for c in li.children if not (isinstance(c, Tag) and c in nested))
+        own = "".join(_raw_text(c) for c in li.children if not any(c is n for n in nested))
         text = _collapse(own)
         number = _int_attr(li, "value", number)
         if text:
@@ -481,14 +561,19 @@ def _build_document(page: Page, meta: _Metadata, raw: list[_RawBlock]) -> Docume
 # --- metadata
 
 
-def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
-    """First non-empty <meta> content whose name/property/itemprop is one of `keys`."""
-    for key in keys:
+def _meta_index(soup: BeautifulSoup) -> dict[str, str]:
+    """Every <meta> content by lower-cased name/property/itemprop (first one wins)."""
+    index: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        content = _collapse(str(tag.get("content") or ""))
         for attr in ("property", "name", "itemprop"):
-            tag = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(key)}$", re.I)})
-            if isinstance(tag, Tag) and (content := _collapse(str(tag.get("content") or ""))):
-                return content
-    return None
+            if content and (key := str(tag.get(attr) or "").lower()):
+                index.setdefault(key, content)
+    return index
+
+
+def _meta(index: dict[str, str], *keys: str) -> str | None:
+    return next((index[key] for key in keys if key in index), None)
 
 
 def _json_ld(soup: BeautifulSoup) -> dict:
@@ -515,11 +600,11 @@ def _ld_items(data: object) -> Iterator[dict]:
         yield from _ld_items(data.get("@graph"))
 
 
-def _title(soup: BeautifulSoup, ld: dict) -> str:
-    site = _meta(soup, "og:site_name")
-    h1 = soup.find("h1")
+def _title(soup: BeautifulSoup, metas: dict[str, str], ld: dict) -> str:
+    site = _meta(metas, "og:site_name")
+    h1 = soup.select_one("article h1, main h1, [role=main] h1") or _first_in_article(soup, "h1")
     candidates = [
-        _meta(soup, "og:title", "twitter:title"),
+        _meta(metas, "og:title", "twitter:title"),
         _inline_text(h1) if isinstance(h1, Tag) else None,
         str(ld.get("headline") or "") or None,
         soup.title.get_text() if soup.title else None,
@@ -538,7 +623,10 @@ def _strip_site_suffix(title: str, site: str | None) -> str:
     last = separators[-1]
     head, sep, tail = title[: last.start()].strip(), last.group(1), title[last.end() :].strip()
     known = site is not None and tail.lower() == site.lower()
-    short_tail = len(tail.split()) <= 3 and len(head.split()) >= 3
+    # "Post title - DevCareer Forum": a short, capitalized tail is a site name.
+    short_tail = len(tail.split()) <= 4 and all(
+        w[0].isupper() or w[0].isdigit() for w in tail.split()
+    )
     if head and (sep in ("|", "·", "::", "»") or known or short_tail):
         return head
     return title
@@ -558,17 +646,37 @@ def _canonical(soup: BeautifulSoup, url: str) -> str | None:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _author(soup: BeautifulSoup, ld: dict) -> str | None:
-    author = _meta(soup, "author", "article:author", "dc.creator")
+def _author(soup: BeautifulSoup, metas: dict[str, str], ld: dict) -> str | None:
+    author = _meta(metas, "author", "article:author", "dc.creator")
     if author and not author.startswith("http"):  # article:author is often a profile URL
         return _clean_author(author)
     if author := _ld_names(ld.get("author")):
         return author
     for selector in ('[rel="author"]', '[itemprop="author"]', ".author", ".byline"):
-        tag = soup.select_one(selector)
+        tag = _first_in_article(soup, selector)
         if tag is not None and (name := _clean_author(tag.get_text())):
             return name
     return None
+
+
+def _first_in_article(soup: BeautifulSoup, selector: str) -> Tag | None:
+    """First match outside page furniture, so a comment's author or a sidebar date is skipped.
+
+    The byline's own tokens ("byline", "author", "meta") do not count as furniture here.
+    """
+    for tag in soup.select(selector):
+        if not any(_is_furniture(parent) for parent in tag.parents):
+            return tag
+    return None
+
+
+def _is_furniture(tag: Tag) -> bool:
+    if tag.name in ("aside", "nav", "footer"):
+        return True
+    if tag.name in ("html", "body", BeautifulSoup.ROOT_TAG_NAME):
+        return False  # <body class="has-sidebar"> says nothing about its content
+    tokens = _tokens(tag) - _METADATA_TOKENS
+    return bool(tokens & _CLUTTER_TOKENS) or any(t.startswith(_CLUTTER_PREFIXES) for t in tokens)
 
 
 def _ld_names(value: object) -> str | None:
@@ -589,16 +697,19 @@ def _clean_author(raw: str) -> str | None:
     return text if text and len(text.split()) <= 8 else None
 
 
-def _published(soup: BeautifulSoup, ld: dict) -> str | None:
+def _published(soup: BeautifulSoup, metas: dict[str, str], ld: dict) -> str | None:
     candidates: list[str | None] = [
-        _meta(soup, "article:published_time"),
+        _meta(metas, "article:published_time"),
         str(ld.get("datePublished") or "") or None,
-        _meta(soup, "datePublished"),
+        _meta(metas, "datepublished"),
     ]
-    time = soup.find("time", datetime=True)
-    if isinstance(time, Tag):
+    marked = _first_in_article(soup, '[itemprop="datePublished"]:not(meta)')
+    if marked is not None:
+        candidates.append(str(marked.get("datetime") or marked.get("content") or marked.get_text()))
+    time = _first_in_article(soup, "time[datetime]")
+    if time is not None:
         candidates.append(str(time.get("datetime")))
-    candidates.append(_meta(soup, "date", "pubdate", "publish-date", "dc.date", "dcterms.created"))
+    candidates.append(_meta(metas, "date", "pubdate", "publish-date", "dc.date", "dcterms.created"))
     for candidate in candidates:
         if candidate and candidate.strip():
             return _normalize_date(candidate)

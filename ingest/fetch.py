@@ -505,7 +505,7 @@ def _is_html(mime: str) -> bool:
 
 
 def _is_text(mime: str) -> bool:
-    return mime.startswith("text/") or mime in {"application/xml"} or mime.endswith("+xml")
+    return mime.startswith("text/") or mime == "application/xml" or mime.endswith("+xml")
 
 
 def _is_http(url: str) -> bool:

@@ -14,7 +14,6 @@ import logging
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.settings import Settings
@@ -100,158 +99,154 @@ class Ingestor:
         self.embedder = embedder
         self.store = store
         self.state = state
-        self._progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = sys.stderr.isatty() if progress is None else progress
 
     def run(self, specs: list[SourceSpec], *, prune: bool = False) -> IngestSummary:
         return asyncio.run(self.arun(specs, prune=prune))
 
     async def arun(self, specs: list[SourceSpec], *, prune: bool = False) -> IngestSummary:
-        summary = IngestSummary()
-        run_id = self.state.start_run()
+        return await _Run(self, specs).execute(prune)
+
+
+class _Run:
+    """One ingest run: its summary, audit-log id and in-flight bookkeeping."""
+
+    def __init__(self, ingestor: Ingestor, specs: list[SourceSpec]) -> None:
+        self.settings = ingestor.settings
+        self.embedder = ingestor.embedder
+        self.store = ingestor.store
+        self.state = ingestor.state
+        self.specs = specs
+        self.summary = IngestSummary()
+        self.id = self.state.start_run()
+        self.seen: set[str] = set()
+        # content hash -> URL that keeps that text; the smallest URL wins, so the outcome
+        # does not depend on the order in which concurrent fetches finish.
+        self.owners: dict[str, str] = {}
+        # Signatures of pages queued in this run, not yet in the state record.
+        self.signatures: dict[str, str] = {}
+        self.queue: asyncio.Queue[_Pending | None] = asyncio.Queue(maxsize=64)
+        self.bar = _progress_bar(ingestor.progress)
+
+    def decide(self, url: str, decision: str, detail: str = "") -> None:
+        """Record one fetch decision in the audit log (and count the skips)."""
+        self.state.log(self.id, url, decision, detail)
+        if decision not in {"fetched", "stored", "near_duplicate"}:
+            self.summary.skipped[decision] += 1
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        st = self.state.get(url)
+        if st and st.status == "stored":
+            return st.etag, st.last_modified
+        return None
+
+    async def execute(self, prune: bool) -> IngestSummary:
         started = time.perf_counter()
-        seen: set[str] = set()
-        bar = _progress_bar(self._progress)
-        queue: asyncio.Queue[_Pending | None] = asyncio.Queue(maxsize=64)
-        embedder_task = asyncio.create_task(self._embed_and_store(queue, summary, run_id, bar))
-        sources = {_source_label(s) for s in specs}
-
-        def decide(url: str, decision: str, detail: str = "") -> None:
-            self.state.log(run_id, url, decision, detail)
-            if decision not in {"fetched", "stored"}:
-                summary.skipped[decision] += 1
-
-        def validators(url: str) -> tuple[str | None, str | None] | None:
-            st = self.state.get(url)
-            if st and st.status == "stored":
-                return st.etag, st.last_modified
-            return None
-
+        consumer = asyncio.create_task(self._embed_and_store())
         try:
             async with Fetcher.from_settings(self.settings) as fetcher:
-                sem = asyncio.Semaphore(self.settings.crawl_concurrency * 2)
+                slots = asyncio.Semaphore(self.settings.crawl_concurrency * 2)
                 tasks: set[asyncio.Task] = set()
-                async for item in discover(specs, fetcher, decide, validators=validators):
-                    if item.url in seen:
+                items = discover(self.specs, fetcher, self.decide, validators=self.validators)
+                async for item in items:
+                    if item.url in self.seen:
                         continue
-                    seen.add(item.url)
-                    summary.pages_seen += 1
-                    await sem.acquire()
-                    task = asyncio.create_task(
-                        self._process(item, fetcher, validators, decide, queue, summary, run_id)
-                    )
-                    task.add_done_callback(lambda _t: sem.release())
+                    self.seen.add(item.url)
+                    self.summary.pages_seen += 1
+                    await slots.acquire()
+                    task = asyncio.create_task(self._process(item, fetcher))
+                    task.add_done_callback(lambda _t: slots.release())
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 if tasks:
                     await asyncio.gather(*tasks)
         finally:
-            await queue.put(None)
-            await embedder_task
-            if bar is not None:
-                bar.close()
-
+            await self.queue.put(None)
+            await consumer
+            if self.bar is not None:
+                self.bar.close()
         if prune:
-            self._prune(sources, seen, summary, run_id)
-        summary.wall_seconds = time.perf_counter() - started
-        self.state.finish_run(run_id, summary.as_dict())
-        return summary
+            self._prune()
+        self.summary.wall_seconds = time.perf_counter() - started
+        self.state.finish_run(self.id, self.summary.as_dict())
+        return self.summary
 
-    async def _process(
-        self,
-        item: Discovered,
-        fetcher: Fetcher,
-        validators: Callable[[str], tuple[str | None, str | None] | None],
-        decide: Callable[..., None],
-        queue: asyncio.Queue[_Pending | None],
-        summary: IngestSummary,
-        run_id: int,
-    ) -> None:
+    def _timed(self, stage: str, started: float) -> None:
+        self.summary.stage_seconds[stage] += time.perf_counter() - started
+
+    async def _process(self, item: Discovered, fetcher: Fetcher) -> None:
         url = item.url
         page: Page | None = item.local_page
         if page is None:
             outcome = item.outcome
             if outcome is None:
-                etag, modified = validators(url) or (None, None)
+                etag, modified = self.validators(url) or (None, None)
                 t0 = time.perf_counter()
                 outcome = await fetcher.fetch(url, etag=etag, last_modified=modified)
-                summary.stage_seconds["fetch"] += time.perf_counter() - t0
-            page = self._page_from_outcome(outcome, item.source, decide, summary)
+                self._timed("fetch", t0)
+            page = self._page_from_outcome(outcome, item.source)
             if page is None:
                 return
         t0 = time.perf_counter()
         try:
             doc = extract(page)
         except ExtractionError as exc:
-            self._record_failure(url, item.source, exc.reason, str(exc), decide, summary)
+            self._record_failure(page.url, item.source, exc.reason, str(exc))
             return
         finally:
-            summary.stage_seconds["extract"] += time.perf_counter() - t0
+            self._timed("extract", t0)
 
-        previous = self.state.get(url)
+        previous = self.state.get(doc.url)
         if previous and previous.status == "stored" and previous.doc_hash == doc.hash:
             # Same text as stored: nothing to embed, just remember the new validators.
             self.state.upsert(
-                url, etag=doc.etag, last_modified=doc.last_modified, fetched_at=doc.fetched_at,
-                error=None, reason=None, source=item.source,
+                doc.url, etag=doc.etag, last_modified=doc.last_modified,
+                fetched_at=doc.fetched_at, error=None, reason=None, source=item.source,
             )
-            summary.unchanged += 1
-            decide(url, "unchanged", "content hash matches the stored version")
+            self.summary.unchanged += 1
+            self.decide(doc.url, "unchanged", "content hash matches the stored version")
             return
-
-        if self._is_exact_duplicate(doc, item.source, decide, summary, run_id):
+        if self._claim_text(doc, item.source):
             return
 
         t0 = time.perf_counter()
         sig = dedupe.signature(doc.text)
-        near = dedupe.nearest(sig, self.state.signatures(exclude_url=url))
+        others = self.state.signatures(exclude_url=doc.url)
+        others += [(u, other) for u, other in self.signatures.items() if u != doc.url]
+        near = dedupe.nearest(sig, others)
+        self.signatures[doc.url] = sig
         chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
-        summary.stage_seconds["chunk"] += time.perf_counter() - t0
+        self._timed("chunk", t0)
         if near:
-            summary.near_duplicates.append((url, near[0], near[1]))
-            decide(url, "near_duplicate", f"{near[1]:.2f} similar to {near[0]}")
-        await queue.put(_Pending(doc, chunks, item.source, sig, near[0] if near else None))
+            self.summary.near_duplicates.append((doc.url, near[0], near[1]))
+            self.decide(doc.url, "near_duplicate", f"{near[1]:.2f} similar to {near[0]}")
+        await self.queue.put(_Pending(doc, chunks, item.source, sig, near[0] if near else None))
 
-    def _page_from_outcome(
-        self,
-        outcome: FetchOutcome,
-        source: str,
-        decide: Callable[..., None],
-        summary: IngestSummary,
-    ) -> Page | None:
-        url = outcome.page.url if outcome.page else outcome.final_url or ""
+    def _page_from_outcome(self, outcome: FetchOutcome, source: str) -> Page | None:
+        url = outcome.page.url if outcome.page else outcome.final_url or outcome.url
         if outcome.status == "fetched" and outcome.page is not None:
-            summary.fetched += 1
-            decide(outcome.page.url, "fetched", f"HTTP {outcome.http_status}")
+            self.summary.fetched += 1
+            self.decide(outcome.page.url, "fetched", f"HTTP {outcome.http_status}")
             return outcome.page
         if outcome.status == "not_modified":
-            summary.unchanged += 1
-            decide(url, "not_modified", "304 on conditional GET")
+            self.summary.unchanged += 1
+            self.decide(url, "not_modified", "304 on conditional GET")
             self.state.upsert(url, error=None, reason=None, source=source)
             return None
         if outcome.status == "disallowed":
-            decide(url, "disallowed", outcome.detail or "robots.txt")
+            self.decide(url, "disallowed", outcome.detail or "robots.txt")
+            self.store.delete_document(url)
             self.state.upsert(
                 url, status="disallowed", reason="robots_disallowed", error=outcome.detail,
                 source=source, chunk_count=0,
             )
-            self.store.delete_document(url)
             return None
-        self._record_failure(
-            url, source, outcome.reason or "fetch_failed", outcome.detail, decide, summary
-        )
+        self._record_failure(url, source, outcome.reason or "fetch_failed", outcome.detail)
         return None
 
-    def _record_failure(
-        self,
-        url: str,
-        source: str,
-        reason: str,
-        detail: str,
-        decide: Callable[..., None],
-        summary: IngestSummary,
-    ) -> None:
-        summary.failed[url] = f"{reason}: {detail}"
-        decide(url, "failed", f"{reason}: {detail}")
+    def _record_failure(self, url: str, source: str, reason: str, detail: str) -> None:
+        self.summary.failed[url] = f"{reason}: {detail}"
+        self.decide(url, "failed", f"{reason}: {detail}")
         previous = self.state.get(url)
         if previous and previous.status == "stored":
             # Keep what we have: a failed refresh must not delete a good page.
@@ -261,48 +256,34 @@ class Ingestor:
                 url, status="failed", reason=reason, error=detail, source=source, chunk_count=0
             )
 
-    def _is_exact_duplicate(
-        self,
-        doc: Document,
-        source: str,
-        decide: Callable[..., None],
-        summary: IngestSummary,
-        run_id: int,
-    ) -> bool:
-        other = self.state.find_by_hash(doc.hash, exclude_url=doc.url)
-        if other is None:
+    def _claim_text(self, doc: Document, source: str) -> bool:
+        """Claim the document's text for its URL; True when another URL keeps it instead."""
+        candidates = [doc.url, self.owners.get(doc.hash),
+                      self.state.find_by_hash(doc.hash, exclude_url=doc.url)]
+        owner = min(u for u in candidates if u)
+        self.owners[doc.hash] = owner
+        if owner == doc.url:
             return False
-        # The smaller URL keeps the copy, so the outcome does not depend on fetch order.
-        if doc.url < other:
-            removed = self.store.delete_document(other)
-            summary.chunks_removed += removed
-            self.state.upsert(other, status="duplicate", duplicate_of=doc.url, chunk_count=0)
-            self.state.log(run_id, other, "duplicate", f"same text as {doc.url}")
-            return False
-        removed = self.store.delete_document(doc.url)
-        summary.chunks_removed += removed
-        summary.duplicates += 1
-        self.state.upsert(
-            doc.url, status="duplicate", duplicate_of=other, doc_hash=doc.hash, title=doc.title,
-            chunk_count=0, source=source, fetched_at=doc.fetched_at, error=None, reason=None,
-        )
-        decide(doc.url, "duplicate", f"same text as {other}")
+        self._mark_duplicate(doc.url, owner, doc, source)
         return True
 
-    async def _embed_and_store(
-        self,
-        queue: asyncio.Queue[_Pending | None],
-        summary: IngestSummary,
-        run_id: int,
-        bar,
-    ) -> None:
+    def _mark_duplicate(self, url: str, owner: str, doc: Document, source: str) -> None:
+        self.summary.chunks_removed += self.store.delete_document(url)
+        self.summary.duplicates += 1
+        self.state.upsert(
+            url, status="duplicate", duplicate_of=owner, doc_hash=doc.hash, title=doc.title,
+            chunk_count=0, source=source, fetched_at=doc.fetched_at, error=None, reason=None,
+        )
+        self.decide(url, "duplicate", f"same text as {owner}")
+
+    async def _embed_and_store(self) -> None:
         """Embed pages in batches of about `embedding_batch_size * 4` chunks, then store them."""
         target = self.settings.embedding_batch_size * 4
         batch: list[_Pending] = []
         size = 0
         done = False
         while not done:
-            item = await queue.get()
+            item = await self.queue.get()
             if item is None:
                 done = True
             else:
@@ -310,25 +291,34 @@ class Ingestor:
                 size += len(item.chunks)
             # Flush when the batch is full, at the end, or when nothing else is waiting
             # (so a slow crawl still makes steady progress).
-            if batch and (done or size >= target or queue.empty()):
-                await self._flush(batch, summary, run_id, bar)
+            if batch and (done or size >= target or self.queue.empty()):
+                await self._flush(batch)
                 batch, size = [], 0
 
-    async def _flush(self, batch: list[_Pending], summary: IngestSummary, run_id: int, bar) -> None:
-        texts = [c.text for p in batch for c in p.chunks]
+    async def _flush(self, batch: list[_Pending]) -> None:
+        # A smaller URL with the same text may have been claimed after this page queued.
+        keep = []
+        for pending in batch:
+            owner = self.owners.get(pending.doc.hash, pending.doc.url)
+            if owner != pending.doc.url:
+                self._mark_duplicate(pending.doc.url, owner, pending.doc, pending.source)
+            else:
+                keep.append(pending)
+        texts = [c.text for p in keep for c in p.chunks]
         t0 = time.perf_counter()
         vectors = await asyncio.to_thread(self.embedder.embed, texts)
-        summary.stage_seconds["embed"] += time.perf_counter() - t0
+        self._timed("embed", t0)
         t0 = time.perf_counter()
         offset = 0
-        for pending in batch:
-            n = len(pending.chunks)
-            page_vectors = vectors[offset : offset + n]
-            offset += n
+        for pending in keep:
+            doc, n = pending.doc, len(pending.chunks)
             removed = await asyncio.to_thread(
-                self.store.replace_document, pending.doc.url, pending.chunks, page_vectors
+                self.store.replace_document, doc.url, pending.chunks, vectors[offset : offset + n]
             )
-            doc = pending.doc
+            offset += n
+            # An older copy of the same text under a larger URL gives way to this one.
+            for other in self._stored_copies(doc):
+                self._mark_duplicate(other, doc.url, doc, self.state.get(other).source)
             self.state.upsert(
                 doc.url, status="stored", source=pending.source, title=doc.title,
                 doc_hash=doc.hash, etag=doc.etag, last_modified=doc.last_modified,
@@ -336,31 +326,30 @@ class Ingestor:
                 duplicate_of=None, near_duplicate_of=pending.near_duplicate_of,
                 signature=pending.signature,
             )
-            self.state.log(run_id, doc.url, "stored", f"{n} chunks, {removed} replaced")
-            summary.stored += 1
-            summary.chunks_added += n
-            summary.chunks_removed += removed
-            if bar is not None:
-                bar.update(1)
+            self.state.log(self.id, doc.url, "stored", f"{n} chunks, {removed} replaced")
+            self.summary.stored += 1
+            self.summary.chunks_added += n
+            self.summary.chunks_removed += removed
+            if self.bar is not None:
+                self.bar.update(1)
             else:
                 log.info("stored url=%s chunks=%d replaced=%d", doc.url, n, removed)
-        summary.stage_seconds["store"] += time.perf_counter() - t0
+        self._timed("store", t0)
 
-    def _prune(
-        self, sources: set[str], seen: set[str], summary: IngestSummary, run_id: int
-    ) -> None:
+    def _stored_copies(self, doc: Document) -> list[str]:
+        other = self.state.find_by_hash(doc.hash, exclude_url=doc.url)
+        return [other] if other else []
+
+    def _prune(self) -> None:
+        sources = {spec.label for spec in self.specs}
         for page in self.state.pages():
-            vanished = page.source in sources and page.url not in seen
-            gone = page.url in summary.failed and (page.reason or "") in _GONE
+            vanished = page.source in sources and page.url not in self.seen
+            gone = page.url in self.summary.failed and (page.reason or "") in _GONE
             if vanished or gone:
-                summary.chunks_removed += self.store.delete_document(page.url)
+                self.summary.chunks_removed += self.store.delete_document(page.url)
                 self.state.delete(page.url)
-                self.state.log(run_id, page.url, "pruned", "no longer in its source")
-                summary.pruned.append(page.url)
-
-
-def _source_label(spec: SourceSpec) -> str:
-    return spec.label
+                self.state.log(self.id, page.url, "pruned", "no longer in its source")
+                self.summary.pruned.append(page.url)
 
 
 def _progress_bar(enabled: bool):

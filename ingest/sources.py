@@ -105,12 +105,15 @@ class Crawl:
     max_pages: int = 500
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    _start: str = field(init=False, repr=False, compare=False)
     _include: list[re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _exclude: list[re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if normalize_url(self.start_url) is None:
+        start = normalize_url(self.start_url)
+        if start is None:
             raise ValueError(f"crawl start must be an http(s) URL, got {self.start_url!r}")
+        self._start = start
         if self.max_depth < 0 or self.max_pages < 1:
             raise ValueError("crawl needs max_depth >= 0 and max_pages >= 1")
         self._include = [_compile(p) for p in self.include]
@@ -120,8 +123,12 @@ class Crawl:
     def label(self) -> str:
         return f"crawl:{self.start_url}"
 
+    @property
+    def normalized_start(self) -> str:
+        return self._start
+
     def in_scope(self, url: str) -> bool:
-        start, candidate = urlsplit(normalize_url(self.start_url) or ""), urlsplit(url)
+        start, candidate = urlsplit(self._start), urlsplit(url)
         if (start.scheme, start.netloc) != (candidate.scheme, candidate.netloc):
             return False
         directory = start.path[: start.path.rfind("/") + 1] or "/"
@@ -492,8 +499,7 @@ class _Discovery:
         A page an earlier source already yielded is still fetched (its links may lead to
         pages no other source names) but is not yielded again.
         """
-        start = normalize_url(spec.start_url)
-        assert start is not None  # Crawl validates its start URL
+        start = spec.normalized_start
         known = {start}  # every URL this crawl has queued or ruled out, so each is judged once
         queue: deque[tuple[str, int]] = deque([(start, 0)])
         requested = 0

@@ -1,22 +1,76 @@
-"""Shared fixtures: the real embedding model (loaded once), a real Chroma store, a real web server."""
+"""Shared fixtures: the real embedding model (loaded once), real Chroma stores, real servers."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-from app.settings import Settings
+from app.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import SentenceTransformerEmbedder
+from tests.http_server import SiteServer, serve_site
+
+SAMPLE_BASE = "http://127.0.0.1:8000/sample/"
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    """Settings for a test: its own data directory, no .env, fast crawling."""
+    base = {"data_dir": data_dir, "crawl_host_delay": 0.0, "fetch_timeout": 3.0,
+            "max_retry_after": 2.0, "rate_limit_per_minute": 0}
+    return Settings(_env_file=None, **{**base, **overrides})
 
 
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     """The real default model, loaded once for the whole session."""
-    return SentenceTransformerEmbedder(Settings().embedding_model)
+    return SentenceTransformerEmbedder(Settings(_env_file=None).embedding_model)
 
 
 @pytest.fixture
-def settings(tmp_path) -> Iterator[Settings]:
+def settings(tmp_path) -> Settings:
     """Settings pointing at a fresh data directory."""
-    yield Settings(data_dir=tmp_path / "data", _env_file=None)
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings of a store holding the whole sample corpus, ingested once per session."""
+    from app.parts import sample_site_specs
+    from ingest.pipeline import Ingestor
+    from ingest.state import IngestState
+    from ingest.store import ChromaStore
+
+    settings = make_settings(tmp_path_factory.mktemp("sample") / "data",
+                             ingest_sample_on_start=False)
+    state = IngestState(settings.state_db)
+    Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
+             progress=False).run(sample_site_specs(SAMPLE_SITE_DIR, SAMPLE_BASE))
+    state.close()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def client(sample_settings, embedder) -> Iterator[TestClient]:
+    """The real app over the sample store, in-process (lifespan run once)."""
+    from app.main import create_app
+
+    with TestClient(create_app(sample_settings, embedder=embedder)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def site_copy(tmp_path) -> Path:
+    """A private copy of the sample site that a test may change."""
+    target = tmp_path / "site"
+    shutil.copytree(SAMPLE_SITE_DIR, target)
+    return target
+
+
+@pytest.fixture
+def sample_site(site_copy) -> Iterator[SiteServer]:
+    """The sample site (a private copy) served over real HTTP, with the bad pages beside it."""
+    with serve_site(site_copy) as site:
+        yield site

@@ -83,12 +83,12 @@ def parse_article(html: str, url: str) -> SampleDoc:
 
 
 def chunk_sample(doc: SampleDoc) -> list[Chunk]:
-    """Consecutive blocks of one h2 section, packed up to ~220 words per chunk."""
+    """Consecutive blocks under one heading path, packed up to ~220 words per chunk."""
     doc_hash = content_hash(doc.text)
     groups: list[list[tuple[str, tuple[str, ...], int, int]]] = []
     for block in doc.blocks:
         current = groups[-1] if groups else None
-        same_section = current is not None and current[0][1][:2] == block[1][:2]
+        same_section = current is not None and current[0][1] == block[1]
         words = sum(len(b[0].split()) for b in current) if current else 0
         if current is not None and same_section and words + len(block[0].split()) <= _CHUNK_WORDS:
             current.append(block)

@@ -1,0 +1,104 @@
+"""What an answerer returns: answer markdown with [n] markers and the exact quotes behind them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from app.check.claims import MARKER, parse_markers
+from app.check.models import CitationId
+from app.retrieve import Retrieval
+from ingest.records import Chunk
+
+AnswerMode = Literal["extractive", "llm"]
+
+
+@dataclass(frozen=True)
+class DraftCitation:
+    """One numbered citation: an exact quote of a chunk, located in the chunk and the document.
+
+    Two quotes from the same chunk are two citations: each [n] points at the one
+    sentence (or sentence pair) that backs the answer sentence carrying it.
+    """
+
+    id: int
+    chunk: Chunk
+    chunk_start: int  # offsets of the quote in chunk.text
+    chunk_end: int
+    score: float  # the chunk's fused retrieval score, 0..1
+
+    @property
+    def quote(self) -> str:
+        return self.chunk.text[self.chunk_start : self.chunk_end]
+
+    @property
+    def start(self) -> int:
+        """Offset of the quote in the document's text."""
+        return self.chunk.start + self.chunk_start
+
+    @property
+    def end(self) -> int:
+        return self.chunk.start + self.chunk_end
+
+
+@dataclass
+class Draft:
+    """An answer before checking. Citations are numbered 1..n in order of first use."""
+
+    answer: str
+    citations: list[DraftCitation]
+    mode: AnswerMode
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def renumbered(self, answer: str | None = None) -> Draft:
+        """This draft (or `answer`, an edited text of it) with citations renumbered by first
+        use and uncited ones dropped; markers naming no citation are kept, numbered after."""
+        text = self.answer if answer is None else answer
+        by_id = {c.id: c for c in self.citations}
+        order: dict[CitationId, int] = {}
+        for marker in MARKER.finditer(text):
+            for cid in parse_markers(marker.group(0))[1]:
+                if cid in by_id and cid not in order:
+                    order[cid] = len(order) + 1
+        valid = len(order)
+        for marker in MARKER.finditer(text):
+            for cid in parse_markers(marker.group(0))[1]:
+                if cid not in order:
+                    order[cid] = valid + 1 + sum(1 for k in order if k not in by_id)
+        new_text = rewrite_markers(text, lambda cid, _pos: [order[cid]])
+        citations = sorted(
+            (
+                DraftCitation(order[c.id], c.chunk, c.chunk_start, c.chunk_end, c.score)
+                for c in self.citations
+                if c.id in order
+            ),
+            key=lambda c: c.id,
+        )
+        return Draft(new_text, citations, self.mode, dict(self.timings_ms))
+
+
+class Answerer(Protocol):
+    """Turns a retrieval into a cited draft answer."""
+
+    mode: AnswerMode
+
+    def answer(self, retrieval: Retrieval) -> Draft:
+        """Answer `retrieval.query` from `retrieval.hits`, citing exact quotes."""
+        ...
+
+
+def rewrite_markers(text: str, new_ids: Callable[[CitationId, int], list[CitationId]]) -> str:
+    """Replace every citation marker in `text`: `new_ids(old_id, marker_offset)` gives the
+    ids it becomes. "[1, 3]" becomes "[1][3]", the form every renderer understands."""
+
+    def replace(match: re.Match[str]) -> str:
+        ids: list[CitationId] = []
+        for cid in parse_markers(match.group(0))[1]:
+            for new in new_ids(cid, match.start()):
+                if new not in ids:
+                    ids.append(new)
+        return "".join(f"[{i}]" for i in ids)
+
+    return MARKER.sub(replace, text)

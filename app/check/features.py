@@ -1,0 +1,197 @@
+"""What a sentence says, reduced to comparable parts: content stems, figures, negations, names.
+
+The checker compares these between a claim and its evidence. Stemming is deliberately crude
+(plural/-ing/-ed stripping, then a 6-letter prefix): it only has to make "escalations" meet
+"escalating" and "runbooks" meet "runbook", and it must be fast and dependency-free.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.check.numbers import Quantity, extract_numbers
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each either else even
+    ever every few for from further had has have having he her here hers herself him himself his how
+    i if in into is it its itself just let like may me might more most much must my myself of off
+    on once only or other our ours ourselves out over own per quite rather same shall she should so
+    some such than that the their theirs them themselves then there these they this those through
+    thus to too under until up upon us very via was we were what when where whether which while who
+    whom whose why will with within would yet you your yours yourself yourselves get got getting
+    one ones instead really s t""".split()
+)
+NEGATIONS = frozenset(
+    "not no never none nobody nothing neither nor without cannot can't won't don't doesn't didn't "
+    "isn't aren't wasn't weren't hasn't haven't hadn't shouldn't wouldn't couldn't n't "
+    # Verbs and adverbs that negate what follows: "stopped getting paged" = "no longer paged".
+    "stop stops stopped ceased quit rarely seldom hardly barely".split()
+)
+# Past forms that suffix stripping cannot reach; enough to let tense changes still match.
+IRREGULAR = {
+    "wrote": "write", "written": "write", "took": "take", "taken": "take", "ran": "run",
+    "made": "make", "knew": "know", "known": "know", "saw": "see", "seen": "see", "found": "find",
+    "left": "leave", "built": "build", "spent": "spend", "led": "lead", "grew": "grow",
+    "grown": "grow", "fell": "fall", "fallen": "fall", "began": "begin", "begun": "begin",
+    "brought": "bring", "thought": "think", "taught": "teach", "chose": "choose", "went": "go",
+    "gone": "go", "came": "come", "gave": "give", "given": "give", "held": "hold", "kept": "keep",
+    "felt": "feel", "meant": "mean", "paid": "pay", "sent": "send", "told": "tell",
+    "understood": "understand", "won": "win", "drew": "draw", "drawn": "draw", "rose": "rise",
+    "cut": "cut", "put": "put", "hit": "hit", "sold": "sell", "bought": "buy", "caught": "catch",
+    "lost": "lose", "met": "meet", "shown": "show", "drove": "drive", "driven": "drive",
+}
+# A negation reaches this many tokens to its right, or to the next clause boundary.
+NEGATION_REACH = 6
+_CLAUSE_STOP = frozenset({",", ";", ":", "but", "and", "while", "because", "so"})
+
+# Organisation and product names that open sentences; mid-sentence capitals need no list.
+KNOWN_NAMES = frozenset(
+    """meta facebook google alphabet instagram whatsapp robinhood amazon aws microsoft apple netflix
+    stripe uber lyft airbnb linkedin twitter shopify spotify slack dropbox pinterest snap tiktok
+    bytedance oracle ibm intel nvidia salesforce coinbase square block portal youtube github
+    gitlab atlassian openai anthropic""".split()
+)
+SENTENCE_OPENERS = frozenset(
+    """however therefore afterwards later then meanwhile eventually finally first second third
+    overall also instead still today previously additionally moreover similarly together once
+    since although though because according within without across during many most several
+    another""".split()
+)
+ROLES = {
+    "level": frozenset({"junior", "senior", "staff", "principal", "distinguished", "intern"}),
+    "people": frozenset({"manager", "director", "vp", "cto", "ceo", "executive", "mentor",
+                         "mentee", "founder"}),
+}
+_LEVEL_CODE = re.compile(r"\b([A-Z]{1,3}\d{1,2})\b")
+_LEVEL_WORDS = re.compile(r"\blevel (\d{1,2})\b", re.IGNORECASE)
+# Hyphenated words split into parts, so "on-call" meets "on call"; "L4" and "p99" stay whole.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z][A-Za-z0-9'’]*[A-Za-z0-9]|[A-Za-z]|[,;:]")
+_CAPITALISED = re.compile(r"^[A-Z][a-zA-Z]*[A-Z0-9]?[a-zA-Z0-9]*$")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Crude, fast stem: lowercase, drop possessives and common suffixes, keep a 6-letter prefix."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.strip("'-")
+    if w in IRREGULAR:
+        return IRREGULAR[w][:6]
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ings", ""), ("ing", ""), ("ied", "y"),
+                         ("ed", ""), ("es", "e"), ("s", ""), ("ly", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith(("ss", "us", "is")):
+            w = w[: len(w) - len(suffix)] + keep
+            if suffix in ("ed", "ing") and len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsfz":
+                w = w[:-1]  # stopped -> stop, planned -> plan
+            break
+    return w[:6]
+
+
+@dataclass(frozen=True)
+class Features:
+    """The comparable parts of one sentence, clause or evidence window."""
+
+    text: str
+    stems: frozenset[str]
+    numbers: tuple[Quantity, ...]
+    negation_scopes: tuple[frozenset[str], ...]
+    names: frozenset[str]
+    levels: frozenset[str]
+    roles: frozenset[str]
+
+    @property
+    def negated(self) -> frozenset[str]:
+        return frozenset().union(*self.negation_scopes) if self.negation_scopes else frozenset()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def content_stems(words: list[str]) -> list[str]:
+    return [stem(w) for w in words if w.lower() not in STOPWORDS and w.lower() not in NEGATIONS
+            and w not in ",;:" and not w.lower().endswith("n't")]
+
+
+@lru_cache(maxsize=8192)
+def analyse(text: str) -> Features:
+    """Features of `text`; cached because sources recur across answers."""
+    words = tokens(text)
+    lowered = [w.lower().replace("’", "'") for w in words]
+    return Features(
+        text=text,
+        stems=frozenset(content_stems(words)),
+        numbers=extract_numbers(text),
+        negation_scopes=tuple(_negation_scopes(lowered)),
+        names=frozenset(_names(words)),
+        levels=frozenset(m.lower() for m in _LEVEL_CODE.findall(text))
+        | frozenset(f"l{m}" for m in _LEVEL_WORDS.findall(text)),
+        roles=frozenset(w for w in lowered if any(w in group for group in ROLES.values())),
+    )
+
+
+def _negation_scopes(lowered: list[str]) -> list[frozenset[str]]:
+    """Content stems each negation governs: "did not know which team" -> {know, team}."""
+    scopes = []
+    for i, word in enumerate(lowered):
+        following = lowered[i + 1] if i + 1 < len(lowered) else ""
+        if (word, following) in (("no", "longer"), ("rather", "than"), ("instead", "of")):
+            start = i + 2
+        elif word in NEGATIONS or word.endswith("n't"):
+            start = i + 1
+        else:
+            continue
+        scope: list[str] = []
+        for follower in lowered[start : start + NEGATION_REACH]:
+            if follower in _CLAUSE_STOP:
+                break
+            scope.append(follower)
+        stems = frozenset(content_stems(scope))
+        if stems:
+            scopes.append(stems)
+    return scopes
+
+
+def _names(words: list[str]) -> list[str]:
+    """Proper names: capitalised words not opening the sentence, acronyms, CamelCase, known orgs."""
+    names = []
+    for i, word in enumerate(words):
+        if word in ",;:" or not word[0].isalpha():
+            continue
+        bare = re.sub(r"['’]s$", "", word)
+        lowered = bare.lower()
+        opens = i == 0 or words[i - 1] in (":", ";")
+        if lowered in KNOWN_NAMES:
+            names.append(lowered)
+        elif opens or lowered in STOPWORDS or lowered in SENTENCE_OPENERS or _LEVEL_CODE.match(bare):
+            continue
+        elif bare.rstrip("s").isupper():
+            continue  # acronyms (SLA, APIs, KPI) are jargon that paraphrases expand, not names
+        elif _CAPITALISED.match(bare):
+            names.append(lowered)
+    return names
+
+
+CLAUSE_SPLIT = re.compile(
+    r",\s+(?:and|but|while|whereas|which|so|although|though|yet)\s+|;\s+|"
+    r"\s+(?:while|whereas|but|although)\s+|\s+which\s+",
+)
+
+
+def clauses(text: str, min_stems: int = 2) -> list[str]:
+    """Split a claim where a second assertion is commonly tacked on; tiny fragments stay attached."""
+    parts = [p.strip(" ,;.") for p in CLAUSE_SPLIT.split(text)]
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(analyse(part).stems) < min_stems:
+            merged[-1] = f"{merged[-1]} {part}"
+        elif part:
+            merged.append(part)
+    if len(merged) > 1 and len(analyse(merged[0]).stems) < min_stems:
+        merged[1] = f"{merged[0]} {merged[1]}"
+        merged = merged[1:]
+    return merged

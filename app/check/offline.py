@@ -1,0 +1,256 @@
+"""OfflineJudge: embeddings plus lexical evidence, no network, a few milliseconds per answer.
+
+Each claim is aligned with the source sentence (or adjacent pair) that covers most of its content
+stems. Only when that lexical evidence is not already conclusive are the claim and its best
+candidate sentences embedded — in one batch per call, through a small LRU keyed by text — and the
+cosine similarity blended in. The discrete checks of `evidence` then veto alignments that embeddings
+would wave through: a changed figure, a flipped negation, a swapped name.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.check.evidence import (
+    SourceIndex,
+    Window,
+    coverage,
+    entity_issue,
+    index_source,
+    negation_issue,
+    number_issue,
+)
+from app.check.features import Features, analyse, clauses
+from app.check.models import REASON_TEXT, CitationId, Judgement, Reason, SourceText, SupportQuery
+
+if TYPE_CHECKING:
+    from ingest.embed import Embedder
+
+Sourced = tuple[CitationId, SourceIndex]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score cut-offs, calibrated on tests/data/checker_cases.jsonl (see tests/test_check.py)."""
+
+    supported: float = 0.62
+    partial: float = 0.45
+    # Weight of embedding similarity against lexical coverage when both are known.
+    semantic_weight: float = 0.7
+    # Sentences per cited / uncited source that are embedded for a claim needing semantics.
+    cited_candidates: int = 4
+    other_candidates: int = 2
+
+
+@dataclass(frozen=True)
+class _Match:
+    score: float
+    source_id: CitationId
+    index: SourceIndex
+    window: Window
+
+
+@dataclass
+class _Plan:
+    """A query after the lexical pass: what it says and which texts need embedding."""
+
+    query: SupportQuery
+    claim: Features
+    parts: list[Features]
+    cited: list[Sourced]
+    others: list[Sourced]
+    semantic: set[str] = field(default_factory=set)
+    candidates: set[str] = field(default_factory=set)
+
+
+class EmbeddingCache:
+    """A bounded text -> unit vector cache; misses are embedded in a single batch."""
+
+    def __init__(self, embedder: Embedder, size: int = 4096) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._store: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def vectors(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(texts))
+        found: dict[str, np.ndarray] = {}
+        missing = []
+        for text in wanted:
+            if text in self._store:
+                self._store.move_to_end(text)
+                found[text] = self._store[text]
+            else:
+                missing.append(text)
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                found[text] = vector
+                self._store[text] = vector
+            while len(self._store) > self.size:
+                self._store.popitem(last=False)
+        return found
+
+
+class OfflineJudge:
+    """The default judge: lexical alignment, embedding similarity where needed, discrete checks."""
+
+    name = "offline"
+
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        *,
+        thresholds: Thresholds | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        self.t = thresholds or Thresholds()
+        self.cache = EmbeddingCache(embedder, cache_size) if embedder is not None else None
+        self._sims: dict[tuple[str, str], float] = {}
+
+    def judge(self, queries: Sequence[SupportQuery]) -> list[Judgement]:
+        plans = [self._plan(q) for q in queries]
+        self._sims = self._similarities(plans)
+        try:
+            return [self._decide(p) for p in plans]
+        finally:
+            self._sims = {}
+
+    # --- lexical pass -------------------------------------------------------------------
+
+    def _plan(self, query: SupportQuery) -> _Plan:
+        claim = analyse(query.claim)
+        parts = [analyse(c) for c in clauses(query.claim)]
+        cited = [(s.id, index_source(s.text)) for s in query.cited]
+        others = [(s.id, index_source(s.text)) for s in query.others]
+        plan = _Plan(query, claim, parts, cited, others)
+        if self.cache is None:
+            return plan
+        texts = [claim] + (parts if len(parts) > 1 else [])
+        for features in texts:
+            lexical = self._best(features, cited, semantic=False)
+            if lexical is None or lexical.score < self.t.supported:
+                plan.semantic.add(features.text)
+                plan.candidates |= _top_sentences(features, cited, self.t.cited_candidates)
+                plan.candidates |= _top_sentences(features, others, self.t.other_candidates)
+        return plan
+
+    def _similarities(self, plans: list[_Plan]) -> dict[tuple[str, str], float]:
+        """Cosine similarity for every (claim text, candidate sentence) pair, one embedding batch."""
+        if self.cache is None:
+            return {}
+        texts = [t for p in plans for t in (*sorted(p.semantic), *sorted(p.candidates))]
+        if not texts:
+            return {}
+        vectors = self.cache.vectors(texts)
+        return {
+            (claim, sentence): float(np.dot(vectors[claim], vectors[sentence]))
+            for p in plans
+            for claim in p.semantic
+            for sentence in p.candidates
+        }
+
+    # --- scoring ------------------------------------------------------------------------
+
+    def _best(self, claim: Features, sources: list[Sourced], *, semantic: bool = True) -> _Match | None:
+        best: _Match | None = None
+        for source_id, index in sources:
+            for window in index.windows:
+                score = coverage(claim, window)
+                if semantic:
+                    score = self._blend(claim.text, index, window, score)
+                if best is None or score > best.score:
+                    best = _Match(score, source_id, index, window)
+        return best
+
+    def _blend(self, claim: str, index: SourceIndex, window: Window, lexical: float) -> float:
+        sims = [
+            self._sims[(claim, quote)]
+            for i in window.sentences
+            if (claim, quote := index.quote(index.windows[i])) in self._sims
+        ]
+        if not sims:
+            return lexical
+        w = self.t.semantic_weight
+        return max(lexical, w * max(sims) + (1 - w) * max(lexical, 0.0))
+
+    def _decide(self, plan: _Plan) -> Judgement:
+        verdict = self._assess(plan, plan.cited)
+        if verdict.supported or not plan.others:
+            return verdict
+        rivals = [self._assess(plan, [other]) for other in plan.others]
+        rivals = [r for r in rivals if r.supported]
+        if not rivals:
+            return verdict
+        rival = max(rivals, key=lambda r: r.score)
+        return Judgement(
+            verdict="unsupported",
+            score=verdict.score,
+            reason="wrong_source",
+            message=f"source {rival.best_source} supports this, the cited source does not",
+            best_source=rival.best_source,
+            best_quote=rival.best_quote,
+            supported_by=rival.best_source,
+        )
+
+    def _assess(self, plan: _Plan, sources: list[Sourced]) -> Judgement:
+        match = self._best(plan.claim, sources)
+        if match is None:
+            return Judgement("unsupported", 0.0, "low_similarity", REASON_TEXT["low_similarity"])
+        quote = dict(best_source=match.source_id, best_quote=match.index.quote(match.window))
+        score = match.score
+        evidence = [match.window.features]
+        if len(plan.parts) > 1:
+            part_matches = [self._best(part, sources) for part in plan.parts]
+            part_scores = [m.score if m else 0.0 for m in part_matches]
+            if min(part_scores) >= self.t.supported:
+                score = max(score, min(part_scores))
+                evidence += [m.window.features for m in part_matches if m]
+            elif max(part_scores) >= self.t.supported and score < 0.95:
+                weak = plan.parts[part_scores.index(min(part_scores))].text
+                return Judgement("partial", _clip((score + min(part_scores)) / 2), "extra_clause",
+                                 f"not supported: “{weak}”", **quote)
+        if score < self.t.partial:
+            return Judgement("unsupported", _clip(score), "low_similarity",
+                             REASON_TEXT["low_similarity"], **quote)
+        issue = self._discrete(plan.claim, [m[1] for m in sources], evidence)
+        if issue is not None:
+            reason, message = issue
+            return Judgement("unsupported", _clip(min(score, self.t.partial)), reason, message,
+                             **quote)
+        if score < self.t.supported:
+            return Judgement("partial", _clip(score), "low_similarity",
+                             REASON_TEXT["low_similarity"], **quote)
+        return Judgement("supported", _clip(score), **quote)
+
+    @staticmethod
+    def _discrete(
+        claim: Features, sources: list[SourceIndex], evidence: list[Features]
+    ) -> tuple[Reason, str] | None:
+        if message := number_issue(claim, evidence):
+            return "number_mismatch", message
+        if message := negation_issue(claim, evidence):
+            return "negation", message
+        if message := entity_issue(claim, sources, evidence):
+            return "entity_mismatch", message
+        return None
+
+
+def _top_sentences(claim: Features, sources: list[Sourced], k: int) -> set[str]:
+    """The k single sentences of each source with the most lexical overlap with the claim."""
+    chosen: set[str] = set()
+    for _, index in sources:
+        ranked = sorted(index.sentences, key=lambda w: coverage(claim, w), reverse=True)
+        chosen |= {index.quote(w) for w in ranked[:k]}
+    return chosen
+
+
+def _clip(score: float) -> float:
+    return min(1.0, max(0.0, score))
+
+
+def as_sources(items: Iterable[SourceText]) -> tuple[SourceText, ...]:
+    return tuple(items)

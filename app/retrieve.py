@@ -1,0 +1,315 @@
+"""Hybrid retrieval: dense + BM25 fused by reciprocal rank, diversified, with a coverage verdict.
+
+Dense search finds paraphrases, BM25 finds the rare exact words (names, numbers,
+jargon) that small embedding models blur; reciprocal rank fusion needs no score
+calibration between the two. Diversity then keeps one article from filling every
+slot, and the coverage check decides whether the sources can answer at all.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import bm25s
+import numpy as np
+
+from app.coverage import split_question, topic_of, unknown_key_terms
+from app.models import Filters
+from app.settings import Settings
+from app.terms import jaccard, overlap, term_set, terms
+from ingest.embed import Embedder
+from ingest.records import Chunk
+from ingest.store import VectorStore
+
+RRF_K = 60  # the constant from Cormack et al. (2009); rank 1 in both lists scores 2/61
+_MMR_LAMBDA = 0.75  # relevance vs. novelty; novelty only breaks near-ties
+_NEAR_DUPLICATE = 0.8  # term Jaccard at which two chunks say the same thing (reposts)
+# Dense similarity this far above min_retrieval_score needs no lexical confirmation.
+_CONFIDENT_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the evidence for ranking it."""
+
+    chunk: Chunk
+    score: float  # fused RRF score / best possible, 0..1
+    dense: float | None  # cosine similarity; None when only BM25 found the chunk
+    bm25: float  # 0.0 when BM25 did not match it
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found for one question, and whether that is enough to answer."""
+
+    question: str  # the (condensed) question as asked
+    query: str  # the part(s) actually searched: uncovered parts are left out
+    query_vector: np.ndarray  # embedding of `query`, reused by the answerers
+    hits: list[Hit]
+    covered: bool
+    uncovered: list[str] = field(default_factory=list)
+    best_dense: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class _LexicalIndex:
+    """BM25 over every stored chunk, plus the per-chunk fields filters look at."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+        self.position = {c.id: i for i, c in enumerate(chunks)}
+        corpus = [terms(c.text + " " + " ".join(c.heading_path)) for c in chunks]
+        self.vocabulary = frozenset(t for doc in corpus for t in doc)
+        self.bm25: bm25s.BM25 | None = None
+        if chunks:
+            self.bm25 = bm25s.BM25()
+            # An empty chunk (all stopwords) still needs a row, or indices would shift.
+            self.bm25.index([doc or [""] for doc in corpus], show_progress=False)
+
+    def scores(self, query_terms: list[str], mask: np.ndarray | None) -> np.ndarray:
+        known = [t for t in query_terms if t in self.vocabulary]
+        if self.bm25 is None or not known:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        scores = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+        return scores * mask if mask is not None else scores
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        return np.fromiter(
+            (matches(c, filters) for c in self.chunks), dtype=np.float32, count=len(self.chunks)
+        )
+
+
+def matches(chunk: Chunk, filters: Filters | None) -> bool:
+    """Whether a chunk passes the request's filters (host, URL prefix, heading text)."""
+    if filters is None:
+        return True
+    if filters.site:
+        host = (urlparse(chunk.url).hostname or "").lower()
+        site = filters.site.lower().strip()
+        if host != site and not host.endswith("." + site):
+            return False
+    if filters.url_prefix and not chunk.url.startswith(filters.url_prefix):
+        return False
+    if filters.heading:
+        path = " > ".join(chunk.heading_path).lower()
+        if filters.heading.lower() not in path:
+            return False
+    return True
+
+
+def _has_filters(filters: Filters | None) -> bool:
+    return filters is not None and any((filters.site, filters.url_prefix, filters.heading))
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval over one store; call `refresh()` after an ingest."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        settings: Settings,
+        *,
+        per_url: int = 2,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.per_url = per_url
+        self._lock = threading.Lock()
+        self._index = _LexicalIndex([])
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the BM25 index from the store; queries keep using the old one meanwhile."""
+        index = _LexicalIndex(self.store.all_chunks())
+        with self._lock:
+            self._index = index
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return self._index.vocabulary
+
+    def retrieve(
+        self, question: str, top_k: int | None = None, filters: Filters | None = None
+    ) -> Retrieval:
+        """The top chunks for `question`, and which of its parts the sources cover."""
+        timings: dict[str, float] = {}
+        clock = _Clock(timings)
+        k = top_k or self.settings.top_k
+        index = self._current_index()
+        filtered = _has_filters(filters)
+        # Over-fetch: fusion and diversity need spare candidates, filters need many more.
+        pool = max(4 * k, 32)
+        dense_n = max(25 * k, 200) if filtered else pool
+
+        parts = split_question(question)
+        vectors = self.embedder.embed([question, *parts] if len(parts) > 1 else [question])
+        clock.lap("embed")
+
+        covered, uncovered, best = list(range(len(parts))), [], 0.0
+        query, vector = question, vectors[0]
+        if len(parts) > 1:
+            covered, uncovered, best = self._part_coverage(parts, vectors[1:])
+            if covered and len(covered) < len(parts):
+                query = "; ".join(parts[i] for i in covered)
+                vector = _unit(np.mean([vectors[i + 1] for i in covered], axis=0))
+            clock.lap("coverage")
+
+        dense = [(c, s) for c, s in self.store.query(vector, dense_n) if matches(c, filters)]
+        dense = dense[:pool]
+        clock.lap("dense")
+
+        mask = index.mask(filters) if filtered and filters is not None else None
+        bm25_scores = index.scores(terms(query), mask)
+        lexical = [(index.chunks[i], float(bm25_scores[i])) for i in _top_positive(bm25_scores, pool)]
+        clock.lap("bm25")
+
+        if len(parts) == 1:
+            # With filters, "covered" means covered by the sources the user allowed.
+            best = max((s for _, s in dense), default=0.0)
+            evidence = [c for c, _ in dense[:5]] + [c for c, _ in lexical[:5]]
+            if not self._supports(best, question, evidence):
+                covered, uncovered = [], [topic_of(parts[0])]
+        if covered:
+            uncovered.extend(unknown_key_terms(query, index.vocabulary))
+        clock.lap("coverage")
+
+        hits = self._diversify(self._fuse(dense, lexical), k)
+        clock.lap("rank")
+        timings["total"] = sum(timings.values())
+        return Retrieval(
+            question=question,
+            query=query,
+            query_vector=vector,
+            hits=hits,
+            covered=bool(covered) and bool(hits),
+            uncovered=uncovered,
+            best_dense=best,
+            timings_ms=timings,
+        )
+
+    def _current_index(self) -> _LexicalIndex:
+        # Another process may have ingested since: a changed count means a stale index.
+        if self.store.count() != len(self._index.chunks):
+            self.refresh()
+        return self._index
+
+    def _supports(self, best_dense: float, text: str, evidence: list[Chunk]) -> bool:
+        """Whether the sources answer `text`, judged from its best dense similarity.
+
+        Below `min_retrieval_score`: no. Well above it: yes. In between, where on the
+        sample corpus in-scope questions ("What is an SLO?", 0.36) meet out-of-scope
+        ones ("Recommend a good novel", 0.36), one chunk must also contain every
+        content word of the question.
+        """
+        floor = self.settings.min_retrieval_score
+        if best_dense < floor:
+            return False
+        if best_dense >= floor + _CONFIDENT_MARGIN:
+            return True
+        wanted = term_set(text)
+        return any(overlap(wanted, _chunk_terms(c)) == 1.0 for c in evidence)
+
+    def _part_coverage(
+        self, parts: list[str], vectors: np.ndarray
+    ) -> tuple[list[int], list[str], float]:
+        """Indices of the parts the sources support, topics of the others, best similarity."""
+        covered: list[int] = []
+        uncovered: list[str] = []
+        best = 0.0
+        for i, part in enumerate(parts):
+            found = self.store.query(vectors[i], 3)
+            score = max((s for _, s in found), default=0.0)
+            best = max(best, score)
+            if self._supports(score, part, [c for c, _ in found]):
+                covered.append(i)
+            else:
+                uncovered.append(topic_of(part))
+        return covered, uncovered, best
+
+    def _fuse(
+        self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]
+    ) -> list[Hit]:
+        """Reciprocal rank fusion of the two ranked lists, normalised so 1.0 = top of both."""
+        fused: dict[str, float] = {}
+        chunks: dict[str, Chunk] = {}
+        dense_of: dict[str, float] = {}
+        bm25_of: dict[str, float] = {}
+        for rank, (chunk, cosine) in enumerate(dense, 1):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            chunks[chunk.id], dense_of[chunk.id] = chunk, cosine
+        for rank, (chunk, score) in enumerate(lexical, 1):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            chunks.setdefault(chunk.id, chunk)
+            bm25_of[chunk.id] = score
+        best = 2.0 / (RRF_K + 1)
+        ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        return [
+            Hit(chunks[cid], fused[cid] / best, dense_of.get(cid), bm25_of.get(cid, 0.0))
+            for cid in ranked
+        ]
+
+    def _diversify(self, ranked: list[Hit], k: int) -> list[Hit]:
+        """Greedy MMR on term overlap, at most `per_url` chunks per URL, no near-duplicates."""
+        if not ranked:
+            return []
+        top = ranked[0].score
+        term_sets = [term_set(h.chunk.text) for h in ranked]
+        chosen: list[int] = []
+        per_url: dict[str, int] = {}
+        remaining = list(range(len(ranked)))
+        while remaining and len(chosen) < k:
+            best_i, best_value = -1, -1.0
+            for i in remaining:
+                if per_url.get(ranked[i].chunk.url, 0) >= self.per_url:
+                    continue
+                similarity = max((jaccard(term_sets[i], term_sets[j]) for j in chosen), default=0.0)
+                if similarity >= _NEAR_DUPLICATE:
+                    continue
+                value = _MMR_LAMBDA * ranked[i].score / top - (1 - _MMR_LAMBDA) * similarity
+                if value > best_value:
+                    best_i, best_value = i, value
+            if best_i < 0:
+                break
+            chosen.append(best_i)
+            remaining.remove(best_i)
+            url = ranked[best_i].chunk.url
+            per_url[url] = per_url.get(url, 0) + 1
+        return [ranked[i] for i in chosen]
+
+
+def _chunk_terms(chunk: Chunk) -> frozenset[str]:
+    """A chunk's terms including its section headings, which often name its topic."""
+    return term_set(chunk.text + " " + " ".join(chunk.heading_path))
+
+
+def _top_positive(scores: np.ndarray, n: int) -> list[int]:
+    """Indices of the n highest scores above zero, best first (argpartition: O(N))."""
+    if scores.size == 0:
+        return []
+    n = min(n, scores.size)
+    idx = np.argpartition(-scores, n - 1)[:n]
+    idx = idx[scores[idx] > 0]
+    return [int(i) for i in idx[np.argsort(-scores[idx], kind="stable")]]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+class _Clock:
+    """Per-stage wall times in milliseconds."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - self.last) * 1000
+        self.last = now

@@ -1,0 +1,163 @@
+"""Turn readers' feedback into eval cases for review: the feedback loop of the eval sets.
+
+A "flag" (this source doesn't say that) on a cited sentence becomes a checker case
+labelled unsupported; every flag and thumbs-down becomes a question case. Both are
+drafts for a person to review before they join the datasets, which is why each carries
+`needs_review` and the reader's comment. A case whose cited page has changed since
+the answer (its content hash differs from the stored one) is marked `source_changed`:
+the reader may have been right about the old text and wrong about the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.check.claims import parse_markers
+from eval.datasets import DatasetError, write_jsonl
+
+EXPORTED_RATINGS = ("flag", "down")
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    rows: int
+    checker_cases: int
+    question_cases: int
+    source_changed: int
+    checker_path: Path
+    questions_path: Path
+
+
+def _connect_read_only(path: Path, what: str) -> sqlite3.Connection:
+    if not path.is_file():
+        raise DatasetError(f"no {what} at {path}")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def read_feedback(path: Path) -> list[dict[str, Any]]:
+    """Flag and thumbs-down rows, oldest first, with the citation JSON decoded."""
+    db = _connect_read_only(path, "feedback database")
+    try:
+        rows = [dict(r) for r in db.execute(
+            "SELECT id, at, rating, question, answer, comment, sentence, citation FROM feedback "
+            "WHERE rating IN (?, ?) ORDER BY id", EXPORTED_RATINGS)]
+    except sqlite3.DatabaseError as exc:
+        raise DatasetError(f"{path}: not a careerqa feedback database ({exc})") from exc
+    finally:
+        db.close()
+    for row in rows:
+        raw = row.get("citation")
+        try:
+            row["citation"] = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            row["citation"] = None  # unreadable citation: the row still makes a question case
+    return rows
+
+
+def current_hashes(state_db: Path) -> dict[str, str] | None:
+    """URL -> current document hash from the ingest state; None when there is no state."""
+    if not state_db.is_file():
+        return None
+    db = _connect_read_only(state_db, "ingest state")
+    try:
+        return {r["url"]: r["doc_hash"] for r in db.execute(
+            "SELECT url, doc_hash FROM pages WHERE status = 'stored'") if r["doc_hash"]}
+    except sqlite3.DatabaseError as exc:
+        raise DatasetError(f"{state_db}: not a careerqa ingest state ({exc})") from exc
+    finally:
+        db.close()
+
+
+def source_status(citation: dict[str, Any] | None, hashes: dict[str, str] | None) -> str | None:
+    """"unchanged", "changed", "removed", or None when it cannot be told."""
+    if not citation or hashes is None or not citation.get("url"):
+        return None
+    current = hashes.get(citation["url"])
+    if current is None:
+        return "removed"
+    return "unchanged" if current == citation.get("content_hash") else "changed"
+
+
+def checker_case(row: dict[str, Any], status: str | None,
+                 chunk_text: str | None) -> dict[str, Any] | None:
+    """A flagged, cited sentence as an unsupported checker case; None if it lacks either."""
+    citation = row.get("citation")
+    if row["rating"] != "flag" or not row.get("sentence") or not citation:
+        return None
+    sentence, _ = parse_markers(row["sentence"])
+    text = chunk_text or citation.get("quote") or ""
+    if not sentence or not text:
+        return None
+    return {
+        "id": f"feedback-{row['id']}",
+        "sentence": sentence,
+        "sources": [{"id": 1, "text": text, "url": citation.get("url")}],
+        "citations": [1],
+        "supported": False,
+        "kind": "feedback_flag",
+        "needs_review": True,
+        "source_changed": status in ("changed", "removed"),
+        "source_status": status,
+        "source_text_from": "current chunk" if chunk_text else "quote at answer time",
+        "quote": citation.get("quote"),
+        "comment": row.get("comment"),
+        "feedback_at": row.get("at"),
+    }
+
+
+def question_case(row: dict[str, Any], status: str | None) -> dict[str, Any]:
+    citation = row.get("citation") or {}
+    return {
+        "id": f"feedback-{row['id']}",
+        "question": row["question"],
+        "gold_urls": [citation["url"]] if citation.get("url") else [],
+        "key_points": [],
+        "needs_review": True,
+        "rating": row["rating"],
+        "comment": row.get("comment"),
+        "flagged_sentence": row.get("sentence"),
+        "answer": row.get("answer"),
+        "source_changed": status in ("changed", "removed") if status else False,
+        "feedback_at": row.get("at"),
+    }
+
+
+def export_feedback(
+    feedback_db: Path, state_db: Path, out_dir: Path, store: Any | None = None
+) -> ExportSummary:
+    """Write feedback_checker.jsonl and feedback_questions.jsonl into `out_dir`."""
+    rows = read_feedback(feedback_db)
+    hashes = current_hashes(state_db)
+    chunks: dict[str, str] = {}
+    wanted = [r["citation"]["chunk_id"] for r in rows
+              if r.get("citation") and r["citation"].get("chunk_id")]
+    if store is not None and wanted:
+        chunks = {c.id: c.text for c in store.get(sorted(set(wanted)))}
+    checker_cases: list[dict[str, Any]] = []
+    question_cases: list[dict[str, Any]] = []
+    seen_questions: set[str] = set()
+    changed = 0
+    for row in rows:
+        status = source_status(row.get("citation"), hashes)
+        changed += status in ("changed", "removed")
+        chunk = chunks.get((row.get("citation") or {}).get("chunk_id") or "")
+        # A changed page's chunk is the new text, not what the reader saw: keep the quote.
+        case = checker_case(row, status, chunk if status == "unchanged" else None)
+        if case is not None:
+            checker_cases.append(case)
+        key = " ".join(str(row["question"]).lower().split())
+        if key not in seen_questions:
+            seen_questions.add(key)
+            question_cases.append(question_case(row, status))
+    checker_path = out_dir / "feedback_checker.jsonl"
+    questions_path = out_dir / "feedback_questions.jsonl"
+    write_jsonl(checker_path, checker_cases)
+    write_jsonl(questions_path, question_cases)
+    return ExportSummary(len(rows), len(checker_cases), len(question_cases), changed,
+                         checker_path, questions_path)
