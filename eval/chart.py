@@ -1,4 +1,4 @@
-"""The PNG chart of a run: checker accuracy per kind (vs baselines), citation scores per question."""
+"""The PNG chart of a run: checker accuracy per kind (and baselines), citations per question."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def render_chart(results: dict[str, Any], path: Path) -> Path | None:
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("accuracy")
         ax.set_title("Citation checker accuracy by case kind (gold labels)")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(systems), fontsize=8)
     if questions:
         ax = axes[row][0]
         ids = [q["id"] for q in questions]
@@ -48,7 +48,7 @@ def render_chart(results: dict[str, Any], path: Path) -> Path | None:
         ax.set_ylim(0, 1.05)
         judge = results.get("judges", {}).get("answers", "")
         ax.set_title(f"Citation scores per question (judge: {judge})", fontsize=9)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper right", bbox_to_anchor=(1.0, 1.16), ncol=2, fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -11,10 +11,10 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from app.settings import Settings
-from ingest.records import Chunk
-from ingest.store import VectorStore
 from eval.datasets import DatasetError
 from eval.metrics import url_matches
+from ingest.records import Chunk
+from ingest.store import VectorStore
 
 _PAGE_SUFFIXES = (".html", ".htm", ".md", ".markdown")
 _MIN_PASSAGE_WORDS = 12  # shorter paragraphs are bylines, captions and one-line teasers
@@ -71,7 +71,9 @@ def load_site(root: Path) -> Corpus:
     from ingest.records import Page
 
     robots_file = root / "robots.txt"
-    robots = Protego.parse(robots_file.read_text(encoding="utf-8")) if robots_file.exists() else None
+    robots = None
+    if robots_file.exists():
+        robots = Protego.parse(robots_file.read_text(encoding="utf-8"))
     corpus = Corpus(origin=f"site:{root}")
     base = "http://site.invalid/"
     for file in sorted(p for p in root.rglob("*") if p.suffix.lower() in _PAGE_SUFFIXES):
@@ -79,7 +81,8 @@ def load_site(root: Path) -> Corpus:
         url = base + str(rel)
         if robots is not None and not robots.can_fetch(url, "*"):
             continue
-        content_type = "text/markdown" if file.suffix.lower() in (".md", ".markdown") else "text/html"
+        markdown = file.suffix.lower() in (".md", ".markdown")
+        content_type = "text/markdown" if markdown else "text/html"
         try:
             doc = extract(Page(url=url, body=file.read_bytes(), content_type=content_type))
         except ExtractionError:

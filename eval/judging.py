@@ -100,6 +100,7 @@ class _Plan:
     text: str
     cited: tuple[Any, ...]
     invalid: tuple[Any, ...]
+    has_evidence: bool = False  # some cited id names a source with text
     queries: list[tuple[str, Any, SupportQuery]] = field(default_factory=list)
 
 
@@ -127,7 +128,7 @@ def judge_answer(
         cited = tuple(claim.citations)
         valid = [c for c in cited if str(c) in by_id and texts[str(c)]]
         invalid = tuple(c for c in cited if str(c) not in by_id)
-        plan = _Plan(claim.text, cited, invalid)
+        plan = _Plan(claim.text, cited, invalid, has_evidence=bool(valid))
         sources = [SourceText(id=str(c), text=texts[str(c)]) for c in valid]
         others = tuple(s for s in pool if str(s.id) not in {str(c) for c in valid})
         plan.queries.append(("joint", None, SupportQuery(claim.text, tuple(sources), others)))
@@ -153,7 +154,9 @@ def judge_answer(
             verdict = verdicts[cursor]
             cursor += 1
             if role == "joint":
-                support = _SCORE[verdict.verdict] if verdict.supported or plan.cited else 0.0
+                # Uncited, or citing only ids that name nothing: no evidence, no support,
+                # whatever a judge makes of an empty source list.
+                support = _SCORE[verdict.verdict] if plan.has_evidence else 0.0
                 if not verdict.supported:
                     elsewhere = verdict.supported_by is not None
             elif role == "alone":

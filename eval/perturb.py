@@ -13,12 +13,13 @@ feature code), so the checker is not graded on an exam it wrote itself.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from app.terms import STOPWORDS, term_set
+from app.terms import STOPWORDS, term_set, terms
 from eval.corpus import Corpus, Passage
 from eval.datasets import CheckerCase, CheckerSource
 from ingest.chunk import split_sentences
@@ -139,17 +140,26 @@ _INSERTABLE_AUX = re.compile(
     r"\b(is|are|was|were|can|will|should|must|would|could|may|might)\b(?!\s+not\b|n[’']t)",
     re.IGNORECASE,
 )
+_OTHER_NEGATIVES = re.compile(
+    r"\b(no|nobody|nothing|none|neither|nor|rarely|seldom|hardly|without|few)\b", re.IGNORECASE
+)
 _PAST_VERB = re.compile(r"(?<=[a-z,] )([a-z]{3,}ed)\b")
 # -ed words that are adjectives or nouns far more often than verbs in this kind of prose.
 _NOT_VERBS = frozenset(
-    "based detailed limited advanced experienced dedicated related shared automated interested "
-    "supposed hundred indeed need speed feed seed red bed shed used concerned skilled talented "
-    "structured distributed uncompressed undocumented documented needed unplanned committed "
-    "expected ranked sized varied".split()
+    [
+        "based", "detailed", "limited", "advanced", "experienced", "dedicated", "related",
+        "shared", "automated", "interested", "supposed", "hundred", "indeed", "need", "speed",
+        "feed", "seed", "red", "bed", "shed", "used", "concerned", "skilled", "talented",
+        "structured", "distributed", "uncompressed", "undocumented", "documented", "needed",
+        "unplanned", "committed", "expected", "ranked", "sized", "varied",
+    ]
 )
 _NO_NEVER_AFTER = frozenset(
-    "was were is are be been being has have had the a an and or of to by for with that this "
-    "their its our your".split()
+    [
+        "was", "were", "is", "are", "be", "been", "being", "has", "have", "had", "the", "a", "an",
+        "and", "or", "of", "to", "by", "for", "with", "that", "this", "their", "its", "our",
+        "your",
+    ]
 )
 
 
@@ -174,6 +184,8 @@ def flip_negation(sentence: str, rng: random.Random) -> Change | None:
                                "negation: removed 'never'"))
     if removals:
         return rng.choice(removals)
+    if _OTHER_NEGATIVES.search(sentence):
+        return None  # "no team never wanted", "are not rarely": double negatives read as noise
     if m := _INSERTABLE_AUX.search(sentence):
         new = _replace_span(sentence, m.start(), m.end(), f"{m.group(1)} not")
         return Change(new, f"negation: inserted 'not' after {m.group(1)!r}")
@@ -258,7 +270,14 @@ def swap_entity(
     if not options:
         return None
     start, end, old, new = rng.choice(options)
-    return Change(_replace_span(sentence, start, end, new), f"entity: {old!r} -> {new!r}")
+    changed = _replace_span(sentence, start, end, new)
+    # Keep the article agreeing with the new name: "a tech lead" -> "an architect".
+    article = re.search(r"\b(an?) $", changed[:start], re.IGNORECASE)
+    if article:
+        wanted = "an" if new[:1].lower() in "aeiou" else "a"
+        a_start, a_end = article.span(1)
+        changed = _replace_span(changed, a_start, a_end, _match_case(article.group(1), wanted))
+    return Change(changed, f"entity: {old!r} -> {new!r}")
 
 
 # --- paraphrases (meaning-preserving)
@@ -266,24 +285,27 @@ def swap_entity(
 HEDGES = ("usually", "typically", "generally", "often", "probably", "really", "actually",
           "simply", "quite")  # fmt: skip
 SYNONYMS = {
-    "reduced": "cut", "cut": "reduced", "fell": "dropped", "dropped": "fell",
+    "reduced": "cut", "cut": "reduced", "fell by": "dropped by", "dropped by": "fell by",
     "large": "big", "big": "large", "important": "significant", "problem": "issue",
     "problems": "issues", "issues": "problems", "hard": "difficult", "difficult": "hard",
     "whole": "entire", "entire": "whole", "choose": "pick", "rarely": "seldom",
     "often": "frequently", "quickly": "rapidly", "simple": "straightforward",
     "helps": "assists", "shows": "demonstrates", "showed": "demonstrated",
-    "built": "created", "fixed": "resolved", "fixing": "resolving", "about": "around",
-    "roughly": "approximately", "mostly": "largely", "began": "started", "start": "begin",
+    "built": "created", "fixed": "resolved", "fixing": "resolving", "mostly": "largely",
+    "began": "started", "start": "begin",
     "decide": "determine", "decides": "determines", "avoid": "steer clear of",
-    "goal": "aim", "fast": "quick", "slowly": "gradually", "many": "numerous",
+    "goal": "aim", "slowly": "gradually",
 }  # fmt: skip
 _LEADING_CLAUSE = re.compile(
     r"^(When|If|Because|Although|Once|Before|After|While|Unless) ([^,]{6,}), ([^,].{8,}?)([.!?])$"
 )
 # "long after", "right before", "only if": the word belongs to the clause, so no reordering.
 _BOUND_TO_CONJUNCTION = frozenset(
-    "long right just shortly soon even only well immediately directly exactly especially "
-    "particularly mainly mostly except ago later earlier days weeks months years".split()
+    [
+        "long", "right", "just", "shortly", "soon", "even", "only", "well", "immediately",
+        "directly", "exactly", "especially", "particularly", "mainly", "mostly", "except", "ago",
+        "later", "earlier", "days", "weeks", "months", "years",
+    ]
 )
 _TRAILING_CLAUSE = re.compile(
     r"^([^,]{8,}?),? (because|when|before|after|if|unless|while) ([^,]{6,}?)([.!?])$"
@@ -292,7 +314,8 @@ _TRAILING_CLAUSE = re.compile(
 
 def drop_hedge(sentence: str, rng: random.Random) -> Change | None:
     found = [
-        m for h in HEDGES for m in re.finditer(rf"\b{h}\b ?", sentence, re.IGNORECASE)
+        m for h in HEDGES for m in re.finditer(rf"(?<![\w-]){h}(?![\w-]) ?", sentence,
+                                               re.IGNORECASE)
     ]
     if not found:
         return None
@@ -303,15 +326,23 @@ def drop_hedge(sentence: str, rng: random.Random) -> Change | None:
     return Change(new, f"paraphrase: dropped hedge {m.group(0).strip()!r}")
 
 
+# Approximations are synonyms only in front of a figure ("about 400"), not "about the team".
+APPROXIMATIONS = {"about": "around", "roughly": "approximately", "around": "about"}
+
+
 def swap_synonym(sentence: str, rng: random.Random) -> Change | None:
     found = [
         (m, word) for word in SYNONYMS
-        for m in re.finditer(rf"\b{word}\b", sentence, re.IGNORECASE)
+        for m in re.finditer(rf"(?<![\w-]){word}(?![\w-])", sentence, re.IGNORECASE)
+    ] + [
+        (m, word) for word in APPROXIMATIONS
+        for m in re.finditer(rf"\b{word}\b(?= (?:\$?\d|{_WORD_FIGURE.pattern}))", sentence,
+                             re.IGNORECASE)
     ]
     if not found:
         return None
     m, word = rng.choice(found)
-    new_word = _match_case(m.group(0), SYNONYMS[word])
+    new_word = _match_case(m.group(0), SYNONYMS.get(word) or APPROXIMATIONS[word])
     return Change(_replace_span(sentence, m.start(), m.end(), new_word),
                   f"paraphrase: synonym {m.group(0)!r} -> {new_word!r}")
 
@@ -341,8 +372,25 @@ KIND_SHARES = {
     "entity": 0.12, "wrong_source": 0.13, "extra_clause": 0.12,
 }  # fmt: skip
 SUPPORT_SAFE = 0.3  # a passage covering less of a sentence's terms than this cannot support it
-WRONG_SOURCE_MAX = 0.5  # a "wrong" source may share topic words, not the claim itself
+WRONG_SOURCE_MAX = 0.35  # a "wrong" source may share topic words, not the claim itself
 _MIN_WORDS, _MAX_WORDS = 8, 35
+
+
+def _tfidf_vectors(docs: list[list[str]]) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors (as dicts) of tokenised passages."""
+    df: dict[str, int] = {}
+    for doc in docs:
+        for term in set(doc):
+            df[term] = df.get(term, 0) + 1
+    vectors: list[dict[str, float]] = []
+    for doc in docs:
+        counts: dict[str, int] = {}
+        for term in doc:
+            counts[term] = counts.get(term, 0) + 1
+        vec = {t: c * math.log((1 + len(docs)) / (1 + df[t])) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vectors.append({t: v / norm for t, v in vec.items()})
+    return vectors
 
 
 def _figures(text: str) -> set[str]:
@@ -388,6 +436,7 @@ class CheckerSetBuilder:
                     self.candidates.append(_Candidate(s, passage))
         self.passages = list(corpus.passages)
         self._terms = [term_set(p.text) for p in self.passages]
+        self._tfidf = _tfidf_vectors([terms(p.text) for p in self.passages])
 
     # -- sources around a sentence
 
@@ -405,20 +454,24 @@ class CheckerSetBuilder:
         return self.passages[self.rng.choice(far)] if far else None
 
     def _near_wrong_source(self, candidate: _Candidate) -> tuple[Passage, float] | None:
-        """The most similar passage of another page that still cannot support the sentence."""
-        wanted = term_set(candidate.sentence)
+        """The passage of another page most on the same topic that still cannot support it.
+
+        Topic is TF-IDF cosine between the sentence's own passage and the candidate, so
+        a Portal sentence gets a Portal passage from another article; support is ruled out
+        by term coverage (below WRONG_SOURCE_MAX) and by the figures the sentence states.
+        """
         numbers = _figures(candidate.sentence)
+        own = self._tfidf[self.passages.index(candidate.passage)]
         scored: list[tuple[float, int]] = []
         for i in self._far_passages(candidate.sentence, candidate.passage.url, WRONG_SOURCE_MAX):
             if numbers and numbers <= _figures(self.passages[i].text):
                 continue  # same figures: probably the same fact retold on another page
-            shared = len(wanted & self._terms[i])
-            scored.append((shared / (len(self._terms[i]) ** 0.5 or 1.0), i))
+            other = self._tfidf[i]
+            scored.append((sum(w * other.get(t, 0.0) for t, w in own.items()), i))
         if not scored:
             return None
         scored.sort(reverse=True)
-        top = scored[: 3]
-        similarity, index = top[self.rng.randrange(len(top))]
+        similarity, index = scored[self.rng.randrange(min(3, len(scored)))]
         return self.passages[index], similarity
 
     def _case(

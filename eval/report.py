@@ -1,4 +1,4 @@
-"""Markdown report of a results dict, and the comparison of two runs (what improved, what regressed).
+"""Markdown report of a results dict, and the comparison of two runs: what improved, regressed.
 
 The report puts the judge next to every figure: "citation recall 0.91" means little
 until one knows whether an LLM, the gold labels or the checker itself said so.
@@ -167,7 +167,7 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
                            "cit. precision", "quotes exact", "ms", "error"], q_rows))
 
     checker = results.get("checker")
-    if checker:
+    if checker and checker.get("systems"):
         systems = checker["systems"]
         out += ["", "## Citation checker", "",
                 f"Checker under test: {checker.get('checker_under_test')}. "

@@ -344,8 +344,14 @@ def _score_checker(
     results["timings"].update(checker_s=round(checker_s, 2), baselines_s=round(baselines_s, 2))
 
 
-def run_eval(options: RunOptions, settings: Settings) -> dict[str, Any]:
-    """Run the eval the options describe and return the results dict."""
+def run_eval(
+    options: RunOptions, settings: Settings, embedder: Any | None = None
+) -> dict[str, Any]:
+    """Run the eval the options describe and return the results dict.
+
+    `embedder` lets a caller that already loaded the model (tests, a long-lived process)
+    share it; otherwise the run loads it once for the service, the judge and baselines.
+    """
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     questions = checker_cases = None
@@ -363,7 +369,7 @@ def run_eval(options: RunOptions, settings: Settings) -> dict[str, Any]:
         "timings": {}, "questions": [], "checker": None,
     }
     load_started = time.perf_counter()
-    embedder = _load_embedder(settings)
+    embedder = embedder or _load_embedder(settings)
     results["timings"]["model_load_s"] = round(time.perf_counter() - load_started, 2)
     with _targets(options, settings, embedder) as ctx:
         results["timings"]["target_start_s"] = round(time.perf_counter() - load_started, 2)

@@ -34,18 +34,42 @@ def signature(text: str) -> str:
 
 def similarity(sig_a: str, sig_b: str) -> float:
     """Estimated Jaccard similarity of the two shingle sets."""
-    a = np.frombuffer(bytes.fromhex(sig_a), dtype=">u8")
-    b = np.frombuffer(bytes.fromhex(sig_b), dtype=">u8")
-    if a.shape != b.shape:
-        return 0.0
-    return float(np.mean(a == b))
+    a, b = _decode(sig_a), _decode(sig_b)
+    return float(np.mean(a == b)) if a.shape == b.shape else 0.0
 
 
-def nearest(sig: str, others: list[tuple[str, str]]) -> tuple[str, float] | None:
-    """The most similar (url, similarity) among `others` if it clears the threshold."""
-    best: tuple[str, float] | None = None
-    for url, other in others:
-        score = similarity(sig, other)
-        if score >= NEAR_DUPLICATE_THRESHOLD and (best is None or score > best[1]):
-            best = (url, score)
-    return best
+def _decode(sig: str) -> np.ndarray:
+    return np.frombuffer(bytes.fromhex(sig), dtype=">u8")
+
+
+class SignatureIndex:
+    """Signatures of stored pages held as one matrix, so a lookup is one vectorized compare."""
+
+    def __init__(self, entries: list[tuple[str, str]] = ()) -> None:
+        self._urls: list[str] = []
+        self._rows: list[np.ndarray] = []
+        self._matrix: np.ndarray | None = None
+        for url, sig in entries:
+            self.add(url, sig)
+
+    def add(self, url: str, sig: str) -> None:
+        row = _decode(sig)
+        if row.shape != (_PERMUTATIONS,):
+            return  # written by another version of this module: not comparable
+        self._urls.append(url)
+        self._rows.append(row)
+        self._matrix = None
+
+    def nearest(self, sig: str, exclude: str) -> tuple[str, float] | None:
+        """The most similar other page, if it clears the near-duplicate threshold."""
+        if not self._rows:
+            return None
+        if self._matrix is None:
+            self._matrix = np.vstack(self._rows)
+        scores = (self._matrix == _decode(sig)).mean(axis=1)
+        for i in np.argsort(-scores):
+            if scores[i] < NEAR_DUPLICATE_THRESHOLD:
+                return None
+            if self._urls[i] != exclude:
+                return self._urls[i], float(scores[i])
+        return None

@@ -748,18 +748,20 @@ def _extract_markdown(page: Page) -> Document:
         if isinstance(loaded, dict):
             front = {str(k).lower(): v for k, v in loaded.items()}
             source = source[match.end() :]
-    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(source)
+    # Raw HTML inside Markdown (badges, <details>) is parsed, then cleaned like a page's.
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(source)
     root = BeautifulSoup(f"<div>{html}</div>", "lxml").div
-    assert root is not None  # we wrapped the rendering in one
+    if root is None:  # a stray closing tag in the source can end our wrapper early
+        raise ExtractionError(f"{page.url}: unparseable Markdown", reason="no_content")
+    _remove_junk(root)
     h1 = root.find("h1")
     title = _first_text(front.get("title"), _inline_text(h1) if isinstance(h1, Tag) else None)
     canonical = _first_text(front.get("canonical_url"), front.get("canonical"))
     published = _first_text(front.get("date"), front.get("published"))
-    author = front.get("author") or front.get("authors")
     meta = _Metadata(
         title=title or page.url,
         canonical_url=urljoin(page.url, canonical) if canonical else None,
-        author=_ld_names(author if not isinstance(author, tuple) else list(author)),
+        author=_ld_names(front.get("author") or front.get("authors")),
         published=_normalize_date(published) if published else None,
     )
     return _build_document(page, meta, _BlockWalker(meta.title, root).run())

@@ -16,6 +16,8 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from app.settings import Settings
 from ingest import dedupe
 from ingest.chunk import chunk_document
@@ -123,8 +125,7 @@ class _Run:
         # content hash -> URL that keeps that text; the smallest URL wins, so the outcome
         # does not depend on the order in which concurrent fetches finish.
         self.owners: dict[str, str] = {}
-        # Signatures of pages queued in this run, not yet in the state record.
-        self.signatures: dict[str, str] = {}
+        self.signatures = dedupe.SignatureIndex(self.state.signatures())
         self.queue: asyncio.Queue[_Pending | None] = asyncio.Queue(maxsize=64)
         self.bar = _progress_bar(ingestor.progress)
 
@@ -211,10 +212,8 @@ class _Run:
 
         t0 = time.perf_counter()
         sig = dedupe.signature(doc.text)
-        others = self.state.signatures(exclude_url=doc.url)
-        others += [(u, other) for u, other in self.signatures.items() if u != doc.url]
-        near = dedupe.nearest(sig, others)
-        self.signatures[doc.url] = sig
+        near = self.signatures.nearest(sig, exclude=doc.url)
+        self.signatures.add(doc.url, sig)
         chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
         self._timed("chunk", t0)
         if near:
@@ -277,43 +276,64 @@ class _Run:
         self.decide(url, "duplicate", f"same text as {owner}")
 
     async def _embed_and_store(self) -> None:
-        """Embed pages in batches of about `embedding_batch_size * 4` chunks, then store them."""
+        """Embed pages in batches of about `embedding_batch_size * 4` chunks.
+
+        Writing a batch to the store runs in its own task, so the model is already
+        embedding the next batch while the previous one is written.
+        """
         target = self.settings.embedding_batch_size * 4
+        writes: asyncio.Queue[tuple[list[_Pending], np.ndarray] | None] = asyncio.Queue(2)
+        writer = asyncio.create_task(self._write_batches(writes))
         batch: list[_Pending] = []
         size = 0
         done = False
-        while not done:
-            item = await self.queue.get()
-            if item is None:
-                done = True
-            else:
-                batch.append(item)
-                size += len(item.chunks)
-            # Flush when the batch is full, at the end, or when nothing else is waiting
-            # (so a slow crawl still makes steady progress).
-            if batch and (done or size >= target or self.queue.empty()):
-                await self._flush(batch)
-                batch, size = [], 0
+        try:
+            while not done:
+                item = await self.queue.get()
+                if item is None:
+                    done = True
+                else:
+                    batch.append(item)
+                    size += len(item.chunks)
+                # Flush when the batch is full, at the end, or when nothing else is waiting
+                # (so a slow crawl still makes steady progress).
+                if batch and (done or size >= target or self.queue.empty()):
+                    keep = [p for p in batch if not self._lost_claim(p)]
+                    t0 = time.perf_counter()
+                    texts = [c.text for p in keep for c in p.chunks]
+                    vectors = await asyncio.to_thread(self.embedder.embed, texts)
+                    self._timed("embed", t0)
+                    await writes.put((keep, vectors))
+                    batch, size = [], 0
+        finally:
+            await writes.put(None)
+            await writer
 
-    async def _flush(self, batch: list[_Pending]) -> None:
-        # A smaller URL with the same text may have been claimed after this page queued.
-        keep = []
-        for pending in batch:
-            owner = self.owners.get(pending.doc.hash, pending.doc.url)
-            if owner != pending.doc.url:
-                self._mark_duplicate(pending.doc.url, owner, pending.doc, pending.source)
-            else:
-                keep.append(pending)
-        texts = [c.text for p in keep for c in p.chunks]
-        t0 = time.perf_counter()
-        vectors = await asyncio.to_thread(self.embedder.embed, texts)
-        self._timed("embed", t0)
-        t0 = time.perf_counter()
+    def _lost_claim(self, pending: _Pending) -> bool:
+        """A smaller URL with the same text may have been claimed after this page queued."""
+        owner = self.owners.get(pending.doc.hash, pending.doc.url)
+        if owner == pending.doc.url:
+            return False
+        self._mark_duplicate(pending.doc.url, owner, pending.doc, pending.source)
+        return True
+
+    async def _write_batches(
+        self, writes: asyncio.Queue[tuple[list[_Pending], np.ndarray] | None]
+    ) -> None:
+        while (item := await writes.get()) is not None:
+            t0 = time.perf_counter()
+            stored = await asyncio.to_thread(self._write, *item)
+            self._timed("store", t0)
+            if self.bar is not None:
+                self.bar.update(stored)
+
+    def _write(self, batch: list[_Pending], vectors: np.ndarray) -> int:
+        """Store each page, then record it: a page is in the state only once it is whole."""
         offset = 0
-        for pending in keep:
+        for pending in batch:
             doc, n = pending.doc, len(pending.chunks)
-            removed = await asyncio.to_thread(
-                self.store.replace_document, doc.url, pending.chunks, vectors[offset : offset + n]
+            removed = self.store.replace_document(
+                doc.url, pending.chunks, vectors[offset : offset + n]
             )
             offset += n
             # An older copy of the same text under a larger URL gives way to this one.
@@ -330,11 +350,9 @@ class _Run:
             self.summary.stored += 1
             self.summary.chunks_added += n
             self.summary.chunks_removed += removed
-            if self.bar is not None:
-                self.bar.update(1)
-            else:
+            if self.bar is None:
                 log.info("stored url=%s chunks=%d replaced=%d", doc.url, n, removed)
-        self._timed("store", t0)
+        return len(batch)
 
     def _stored_copies(self, doc: Document) -> list[str]:
         other = self.state.find_by_hash(doc.hash, exclude_url=doc.url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,9 +71,14 @@ class PageState:
 
 
 class IngestState:
-    """SQLite-backed record of what is stored and why; every write is its own transaction."""
+    """SQLite-backed record of what is stored and why; every write is its own transaction.
+
+    One connection is shared by the event loop and the store-writer thread, so every
+    statement and transaction holds a lock.
+    """
 
     def __init__(self, path: Path) -> None:
+        self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -84,13 +90,18 @@ class IngestState:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     # --- runs and audit log
     def start_run(self) -> int:
@@ -119,35 +130,33 @@ class IngestState:
             sql += " WHERE url=?"
             args = (url,)
         sql += " ORDER BY id DESC LIMIT ?"
-        return [dict(r) for r in self._db.execute(sql, (*args, limit))]
+        return [dict(r) for r in self._rows(sql, (*args, limit))]
 
     # --- pages
     def get(self, url: str) -> PageState | None:
-        row = self._db.execute("SELECT * FROM pages WHERE url=?", (url,)).fetchone()
-        return PageState(**dict(row)) if row else None
+        rows = self._rows("SELECT * FROM pages WHERE url=?", (url,))
+        return PageState(**dict(rows[0])) if rows else None
 
     def pages(self) -> list[PageState]:
-        return [PageState(**dict(r)) for r in self._db.execute("SELECT * FROM pages ORDER BY url")]
+        return [PageState(**dict(r)) for r in self._rows("SELECT * FROM pages ORDER BY url")]
 
     def find_by_hash(self, doc_hash: str, exclude_url: str) -> str | None:
-        row = self._db.execute(
+        rows = self._rows(
             "SELECT url FROM pages WHERE doc_hash=? AND status='stored' AND url<>? LIMIT 1",
             (doc_hash, exclude_url),
-        ).fetchone()
-        return row["url"] if row else None
+        )
+        return rows[0]["url"] if rows else None
 
-    def signatures(self, exclude_url: str) -> list[tuple[str, str]]:
-        rows = self._db.execute(
+    def signatures(self) -> list[tuple[str, str]]:
+        rows = self._rows(
             "SELECT url, signature FROM pages WHERE status='stored' AND signature IS NOT NULL"
-            " AND url<>?",
-            (exclude_url,),
         )
         return [(r["url"], r["signature"]) for r in rows]
 
     def upsert(self, url: str, **fields: object) -> None:
         fields["updated_at"] = now_iso()
-        current = self.get(url)
         with self._tx() as db:
+            current = db.execute("SELECT 1 FROM pages WHERE url=?", (url,)).fetchone()
             if current is None:
                 fields.setdefault("status", "stored")
                 cols = ["url", *fields]

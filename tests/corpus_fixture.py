@@ -56,14 +56,14 @@ def parse_article(html: str, url: str) -> SampleDoc:
         if tag.name in ("ul", "ol"):
             items = tag.find_all("li")
             text = "\n".join(
-                f"{i}. {li.get_text(' ', strip=True)}" if tag.name == "ol"
-                else f"- {li.get_text(' ', strip=True)}"
+                f"{i}. {' '.join(li.get_text().split())}" if tag.name == "ol"
+                else f"- {' '.join(li.get_text().split())}"
                 for i, li in enumerate(items, 1)
             )
         elif tag.name == "pre":
             text = tag.get_text().strip("\n")
         else:
-            text = " ".join(tag.get_text(" ", strip=True).split())
+            text = " ".join(tag.get_text().split())
         if not text:
             continue
         if blocks:

@@ -345,3 +345,11 @@ def test_sample_site_pages_extract_without_clutter(path: Path) -> None:
     assert len(doc.text.split()) > 300
     for block in doc.blocks:
         assert doc.text[block.start : block.end] == block.text
+
+
+def test_extraction_comparison_scores_our_extractor_perfectly_on_the_clutter_pages() -> None:
+    from eval.extraction_compare import fixture_golds, run_careerqa, score
+
+    result = score(run_careerqa, fixture_golds())
+    assert result.misses == []
+    assert result.hits["sentences kept"][1] > 0

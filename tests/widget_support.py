@@ -31,11 +31,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+QUESTION = "What do great staff engineers do?"
 
 # Evaluated in the page: the widget's shadow root and what has focus inside it.
 SHADOW = "document.querySelector('careerqa-widget').shadowRoot"
 ACTIVE_CLASS = f"(() => {{ const a = {SHADOW}.activeElement; return a ? a.className : null; }})()"
-FOCUS_IN_PANEL = f"(() => {{ const r = {SHADOW}; const a = r.activeElement; return !!a && r.querySelector('.panel').contains(a); }})()"
+FOCUS_IN_PANEL = (
+    f"(() => {{ const r = {SHADOW}; const a = r.activeElement;"
+    " return !!a && r.querySelector('.panel').contains(a); })()"
+)
 
 
 def free_port() -> int:
@@ -78,7 +82,8 @@ def run_service(app) -> Iterator[str]:
 HOSTILE_CSS = """
   /* A host page with heavy-handed global styles: none of it may reach the widget. */
   body { font: 19px/1.8 Georgia, serif; background: #fbfaf7; color: #222; margin: 40px; }
-  button { background: rgb(255, 0, 0) !important; font-family: cursive !important; border-radius: 0 !important; }
+  button { background: rgb(255, 0, 0) !important; font-family: cursive !important;
+           border-radius: 0 !important; }
   p, div { letter-spacing: 3px; }
   * { text-transform: uppercase; }
 """
@@ -94,7 +99,8 @@ def host_page(script_src: str, *, body: str = "", **data: str) -> str:
 <body>
 <a href="#top" id="first-link">Skip to content</a>
 <h1 id="top">Owning Outcomes, Not Tickets</h1>
-<p id="host-text">Early in a career, most engineers are judged by whether their tickets get closed.</p>
+<p id="host-text">Early in a career, most engineers are judged by whether their tickets
+get closed.</p>
 {body}
 <script src="{html.escape(script_src)}" {attrs} defer></script>
 </body></html>"""
@@ -155,7 +161,7 @@ class HostServer:
                 self.end_headers()
                 try:
                     self.wfile.write(sse_event("citations", {
-                        "citations": slow.citations, "question": "q", "mode": "extractive",
+                        "citations": slow.citations, "question": QUESTION, "mode": "extractive",
                         "covered": True, "uncovered": []}).encode())
                     for text in slow.deltas:
                         self.wfile.write(sse_event("delta", {"text": text}).encode())
@@ -213,7 +219,7 @@ def citation(id: int, **overrides) -> dict:
 
 
 def answer_stream(answer: str, citations: list[dict], sentences: list[dict], *,
-                  covered: bool = True, chunk: int = 25) -> str:
+                  covered: bool = True, chunk: int = 25, question: str = QUESTION) -> str:
     """A full /v1/ask/stream body: citations, deltas, check, done."""
     unsupported = [i for i, s in enumerate(sentences) if not s["supported"]]
     check = {
@@ -225,10 +231,10 @@ def answer_stream(answer: str, citations: list[dict], sentences: list[dict], *,
     }
     done = {
         "answer": answer, "sentences": sentences, "citations": citations, "citation_check": check,
-        "covered": covered, "uncovered": [] if covered else ["the question"], "question": "q",
+        "covered": covered, "uncovered": [] if covered else ["the question"], "question": question,
         "mode": "extractive", "degraded": False, "notice": None, "timings_ms": {"total": 1.0},
     }
-    parts = [sse_event("citations", {"citations": citations, "question": "q",
+    parts = [sse_event("citations", {"citations": citations, "question": question,
                                      "mode": "extractive", "covered": covered, "uncovered": []})]
     parts += [sse_event("delta", {"text": answer[i:i + chunk]})
               for i in range(0, len(answer), chunk)]
@@ -237,7 +243,8 @@ def answer_stream(answer: str, citations: list[dict], sentences: list[dict], *,
     return "".join(parts)
 
 
-def sentence(text: str, cites: list[int], supported: bool = True, reason: str | None = None) -> dict:
+def sentence(text: str, cites: list[int], supported: bool = True,
+             reason: str | None = None) -> dict:
     return {"text": text, "citations": cites, "supported": supported,
             "verdict": "supported" if supported else "unsupported",
             "score": 0.9 if supported else 0.1, "reason": reason}
@@ -290,8 +297,17 @@ CONTRAST_JS = """
     const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
     return { rgb: p.slice(0, 3), a: p.length > 3 ? p[3] : 1 };
   };
-  const lum = (rgb) => { const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
   const background = (el) => {
     for (let n = el; n; n = n.parentElement || (n.getRootNode() && n.getRootNode().host)) {
       const bg = parse(getComputedStyle(n).backgroundColor);
@@ -310,14 +326,19 @@ CONTRAST_JS = """
     if (style.visibility === 'hidden') continue;
     // Faded (disabled) controls are exempt from the contrast rule.
     let opacity = 1;
-    for (let n = el; n && n.nodeType === 1; n = n.parentElement) opacity *= Number(getComputedStyle(n).opacity);
+    for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+      opacity *= Number(getComputedStyle(n).opacity);
+    }
     if (opacity < 0.99) continue;
     const fg = parse(style.color);
     const bg = background(el);
     const size = parseFloat(style.fontSize);
     const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
     const r = ratio(fg.rgb, bg);
-    if (r < (large ? 3 : 4.5)) failures.push({ text: node.data.trim().slice(0, 40), ratio: Math.round(r * 100) / 100, color: style.color, cls: el.className });
+    if (r < (large ? 3 : 4.5)) {
+      failures.push({ text: node.data.trim().slice(0, 40), ratio: Math.round(r * 100) / 100,
+                      color: style.color, cls: el.className });
+    }
   }
   return failures;
 }

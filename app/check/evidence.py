@@ -8,6 +8,7 @@ figures, negations, names and roles between the claim and the evidence it aligne
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,11 +53,13 @@ def index_source(text: str) -> SourceIndex:
     spans = sentence_spans(text)
     singles = [Window(a, b, (i,), analyse(text[a:b])) for i, (a, b) in enumerate(spans)]
     pairs = [
-        Window(a.start, b.end, (i, i + 1), analyse(text[a.start : b.end]))
+        Window(a.start, b.end, (i, i + 1),
+               Features.merge([a.features, b.features], text[a.start : b.end]))
         for i, (a, b) in enumerate(zip(singles, singles[1:], strict=False))
     ]
     words = frozenset(_bare(w) for w in tokens(text))
-    return SourceIndex(text, tuple(singles + pairs), words, analyse(text))
+    whole = Features.merge([w.features for w in singles], text)
+    return SourceIndex(text, tuple(singles + pairs), words, whole)
 
 
 def _bare(word: str) -> str:
@@ -83,19 +86,32 @@ def number_issue(claim: Features, evidence: list[Features]) -> str | None:
 
 
 def negation_issue(claim: Features, evidence: list[Features]) -> str | None:
-    """Message when one side negates what the other asserts (scoped: "did not know X" vs "knew X")."""
+    """Message when one side negates what the other asserts ("did not know X" vs "knew X").
+
+    A negation counts when at least half of the words it governs appear un-negated on the other
+    side, and no negation there governs any of the same words ("nobody announced it" matches "no
+    launch announcement" even though the scopes differ).
+    """
     ev_stems = frozenset().union(*(f.stems for f in evidence))
     ev_negated = frozenset().union(*(f.negated for f in evidence))
+    ev_scopes = [scope for f in evidence for scope in f.negation_scopes]
     for scope in claim.negation_scopes:
-        asserted = (scope & ev_stems) - ev_negated
-        if len(asserted) >= max(1, math.ceil(len(scope) / 2)):
+        if _flipped(scope, ev_stems, ev_negated, ev_scopes):
             return "the sentence negates something the source asserts"
-    for f in evidence:
-        for scope in f.negation_scopes:
-            asserted = (scope & claim.stems) - claim.negated
-            if len(asserted) >= max(1, math.ceil(len(scope) / 2)):
-                return "the source negates something the sentence asserts"
+    for scope in ev_scopes:
+        if _flipped(scope, claim.stems, claim.negated, claim.negation_scopes):
+            return "the source negates something the sentence asserts"
     return None
+
+
+def _flipped(
+    scope: frozenset[str], other: frozenset[str], other_negated: frozenset[str],
+    other_scopes: Iterable[frozenset[str]],
+) -> bool:
+    if any(scope & theirs for theirs in other_scopes):
+        return False
+    asserted = (scope & other) - other_negated
+    return len(asserted) >= max(1, math.ceil(len(scope) / 2))
 
 
 def entity_issue(

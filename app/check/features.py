@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.check.numbers import Quantity, extract_numbers
+from app.check.numbers import NUMBER_WORDS, Quantity, extract_numbers
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
@@ -107,14 +107,38 @@ class Features:
     def negated(self) -> frozenset[str]:
         return frozenset().union(*self.negation_scopes) if self.negation_scopes else frozenset()
 
+    @classmethod
+    def merge(cls, parts: list[Features], text: str) -> Features:
+        """Features of adjacent texts combined, without re-analysing the joined text."""
+        return cls(
+            text=text,
+            stems=frozenset().union(*(p.stems for p in parts)),
+            numbers=tuple(q for p in parts for q in p.numbers),
+            negation_scopes=tuple(s for p in parts for s in p.negation_scopes),
+            names=frozenset().union(*(p.names for p in parts)),
+            levels=frozenset().union(*(p.levels for p in parts)),
+            roles=frozenset().union(*(p.roles for p in parts)),
+        )
+
 
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
 def content_stems(words: list[str]) -> list[str]:
-    return [stem(w) for w in words if w.lower() not in STOPWORDS and w.lower() not in NEGATIONS
-            and w not in ",;:" and not w.lower().endswith("n't")]
+    out = []
+    for word in words:
+        lowered = word.lower()
+        if lowered in STOPWORDS or lowered in NEGATIONS or lowered in ",;:" or lowered.endswith(
+            "n't"
+        ):
+            continue
+        out.append(stem(word))
+    return out
+
+
+_ALL_ROLES = frozenset().union(*ROLES.values())
+_DIGIT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=8192)
@@ -122,15 +146,16 @@ def analyse(text: str) -> Features:
     """Features of `text`; cached because sources recur across answers."""
     words = tokens(text)
     lowered = [w.lower().replace("’", "'") for w in words]
+    numeric = _DIGIT.search(text) is not None or not NUMBER_WORDS.isdisjoint(lowered)
     return Features(
         text=text,
         stems=frozenset(content_stems(words)),
-        numbers=extract_numbers(text),
+        numbers=extract_numbers(text) if numeric else (),
         negation_scopes=tuple(_negation_scopes(lowered)),
         names=frozenset(_names(words)),
         levels=frozenset(m.lower() for m in _LEVEL_CODE.findall(text))
         | frozenset(f"l{m}" for m in _LEVEL_WORDS.findall(text)),
-        roles=frozenset(w for w in lowered if any(w in group for group in ROLES.values())),
+        roles=_ALL_ROLES.intersection(lowered),
     )
 
 
@@ -162,7 +187,7 @@ def _names(words: list[str]) -> list[str]:
     for i, word in enumerate(words):
         if word in ",;:" or not word[0].isalpha():
             continue
-        bare = re.sub(r"['’]s$", "", word)
+        bare = word[:-2] if word.endswith(("'s", "’s")) else word
         lowered = bare.lower()
         opens = i == 0 or words[i - 1] in (":", ";")
         if lowered in KNOWN_NAMES:

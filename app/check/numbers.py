@@ -25,6 +25,9 @@ SCALES = {
 }
 # "quarter" and "third" stay out: in this domain they are a planning period and an ordinal.
 FRACTIONS = {"half": 0.5, "dozen": 12.0}
+NUMBER_WORDS = frozenset(
+    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled"]
+)
 # "one" is left out on purpose: it is far more often a pronoun ("one of the teams") than a count.
 
 _WORD_NUMBER = "|".join(sorted([*UNITS, *TENS], key=len, reverse=True))

@@ -26,7 +26,7 @@ from app.check.evidence import (
     number_issue,
 )
 from app.check.features import Features, analyse, clauses
-from app.check.models import REASON_TEXT, CitationId, Judgement, Reason, SourceText, SupportQuery
+from app.check.models import REASON_TEXT, CitationId, Judgement, Reason, SupportQuery
 
 if TYPE_CHECKING:
     from ingest.embed import Embedder
@@ -42,9 +42,10 @@ class Thresholds:
     partial: float = 0.45
     # Weight of embedding similarity against lexical coverage when both are known.
     semantic_weight: float = 0.7
-    # Sentences per cited / uncited source that are embedded for a claim needing semantics.
-    cited_candidates: int = 4
-    other_candidates: int = 2
+    # Sentences embedded for a claim that needs semantics: the lexically closest ones of each
+    # cited source, and of all uncited sources together (those only matter for wrong_source).
+    cited_candidates: int = 3
+    other_candidates: int = 3
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ class OfflineJudge:
             lexical = self._best(features, cited, semantic=False)
             if lexical is None or lexical.score < self.t.supported:
                 plan.semantic.add(features.text)
-                plan.candidates |= _top_sentences(features, cited, self.t.cited_candidates)
+                for source in cited:
+                    plan.candidates |= _top_sentences(features, [source], self.t.cited_candidates)
                 plan.candidates |= _top_sentences(features, others, self.t.other_candidates)
         return plan
 
@@ -240,17 +242,13 @@ class OfflineJudge:
 
 
 def _top_sentences(claim: Features, sources: list[Sourced], k: int) -> set[str]:
-    """The k single sentences of each source with the most lexical overlap with the claim."""
-    chosen: set[str] = set()
-    for _, index in sources:
-        ranked = sorted(index.sentences, key=lambda w: coverage(claim, w), reverse=True)
-        chosen |= {index.quote(w) for w in ranked[:k]}
-    return chosen
+    """The k single sentences of `sources` with the most lexical overlap with the claim."""
+    ranked = sorted(
+        ((coverage(claim, w), index.quote(w)) for _, index in sources for w in index.sentences),
+        reverse=True,
+    )
+    return {quote for _, quote in ranked[:k]}
 
 
 def _clip(score: float) -> float:
     return min(1.0, max(0.0, score))
-
-
-def as_sources(items: Iterable[SourceText]) -> tuple[SourceText, ...]:
-    return tuple(items)

@@ -24,11 +24,12 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the period at `dot` closes an abbreviation or an initial, not a sentence."""
     if text[dot] != ".":
         return False
-    match = _WORD_BEFORE.search(text, 0, dot)
+    before = text[max(0, dot - 12) : dot]
+    match = _WORD_BEFORE.search(before)
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")
-    return word in ABBREVIATIONS or (len(word) == 1 and text[match.start(1)].isupper())
+    return word in ABBREVIATIONS or (len(word) == 1 and match.group(1)[0].isupper())
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

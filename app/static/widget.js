@@ -467,9 +467,15 @@
       }
     };
     for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      take(decoder.decode(value, { stream: true }));
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (err && err.name === 'AbortError') throw new WidgetError('aborted', 'Stopped.');
+        throw new WidgetError('unreachable', 'The connection dropped while the answer was streaming.');
+      }
+      if (chunk.done) break;
+      take(decoder.decode(chunk.value, { stream: true }));
     }
     take(decoder.decode() + heldCR);
     if (buffer.trim()) dispatch(buffer);
@@ -502,15 +508,13 @@
           return;
         }
         let failure = null;
-        try {
-          await readEventStream(res.body, (name, data) => {
-            if (name === 'error') failure = new WidgetError('stream', (data && data.message) || 'The answer failed.', { code: data && data.error });
-            else if (on[name] && data && typeof data === 'object') on[name](data);
-          });
-        } catch (err) {
-          if (err && err.name === 'AbortError') throw new WidgetError('aborted', 'Stopped.');
-          throw new WidgetError('unreachable', 'The connection dropped while the answer was streaming.');
-        }
+        await readEventStream(res.body, (name, data) => {
+          if (name === 'error') {
+            failure = new WidgetError('stream', (data && data.message) || 'The answer failed.', { code: data && data.error });
+          } else if (on[name] && data && typeof data === 'object') {
+            on[name](data);
+          }
+        });
         if (failure) throw failure;
       },
       async feedback(payload) {
@@ -624,7 +628,7 @@
       requestAnimationFrame(() => {
         this.pending = false;
         this.renderBody();
-        this.w.scrollToEnd();
+        this.w.follow();
       });
     }
 
@@ -773,13 +777,16 @@
     renderFooter() {
       if (!this.record || !this.data.answer) return;
       const rated = this.record.feedback;
-      const thumb = (rating, name, label) =>
-        iconButton(name, label, {
+      const thumb = (rating, name, label) => {
+        const button = iconButton(name, label, {
           class: 'icon-btn',
           'aria-pressed': rated === rating ? 'true' : 'false',
           disabled: Boolean(rated),
           onclick: () => this.openFeedback(rating),
         });
+        this.w.tips.attach(button, () => [h('p', { text: label })]);
+        return button;
+      };
       const copy = iconButton('copy', 'Copy answer with sources as Markdown', { onclick: (e) => this.copy(e.currentTarget) });
       this.w.tips.attach(copy, () => [h('p', { text: 'Copy as Markdown' })]);
       this.actions = h('div', { class: 'actions' }, [
@@ -989,18 +996,18 @@
 
   /* ------------------------------------------------------------------ the widget */
 
-  let instanceCount = 0;
-
   class Widget {
     constructor(config) {
       this.config = config;
-      this.id = ++instanceCount;
       this.target = resolveTarget(config.target);
       this.inline = Boolean(this.target);
       this.api = createApi(config);
       this.store = createStore(`careerqa:v1:${config.api}:${this.inline ? config.target : 'floating'}`);
       this.turns = []; // finished exchanges: {question, response, feedback, flags}
       this.controller = null;
+      this.generation = 0; // bumped by "new chat", so a late answer can't land in the new one
+      this.anchor = null; // the question the log keeps in view
+      this.autoScrolled = null; // where we last scrolled the log to
       this.build();
       this.restore();
     }
@@ -1031,6 +1038,11 @@
         }, [icon('chat', 26), icon('close', 24)]);
         this.root.append(this.launcher);
       }
+      for (const button of this.panel.querySelectorAll('.head .icon-btn')) {
+        this.tips.attach(button, () => [h('p', { text: button.getAttribute('aria-label') })]);
+      }
+      // On the root rather than the panel, so Escape also works from the launcher.
+      this.root.addEventListener('keydown', (e) => this.onKey(e));
       this.renderWelcome();
     }
 
@@ -1076,7 +1088,6 @@
         h('p', { class: 'foot', text: 'Answers quote their sources. Check them before relying on one.' }),
         this.status,
       ]);
-      panel.addEventListener('keydown', (e) => this.onPanelKey(e));
       return panel;
     }
 
@@ -1102,7 +1113,8 @@
       this.root.setAttribute('data-open', '');
       this.launcher.setAttribute('aria-expanded', 'true');
       this.launcher.setAttribute('aria-label', `Close chat: ${this.config.title}`);
-      this.scrollToEnd(true);
+      this.autoScrolled = null;
+      this.follow();
       if (!options || options.focus !== false) this.input.focus();
       this.persist();
     }
@@ -1122,14 +1134,14 @@
       return this.shadow.activeElement;
     }
 
-    onPanelKey(e) {
+    onKey(e) {
       if (e.key === 'Escape') {
         if (this.tips.dismiss()) e.stopPropagation();
-        else if (!this.inline) {
+        else if (!this.inline && this.isOpen()) {
           e.stopPropagation();
           this.close();
         }
-      } else if (e.key === 'Tab' && !this.inline) {
+      } else if (e.key === 'Tab' && !this.inline && this.isOpen()) {
         this.trapFocus(e);
       }
     }
@@ -1167,10 +1179,26 @@
       this.input.style.height = `${Math.min(this.input.scrollHeight, 140)}px`;
     }
 
-    scrollToEnd(force) {
+    /** Scroll so the latest question is in view; the answer then grows below it. */
+    reveal(userEl) {
+      this.anchor = userEl;
+      this.autoScrolled = null;
+      this.follow();
+    }
+
+    /**
+     * Follow a streaming answer down until its question reaches the top of the log, so the
+     * reader starts reading at the beginning rather than being dragged to the end. Stops
+     * following as soon as the reader scrolls by themselves.
+     */
+    follow() {
       const log = this.log;
-      // Follow the stream only if the reader hasn't scrolled up to read something.
-      if (force || log.scrollHeight - log.scrollTop - log.clientHeight < 120) log.scrollTop = log.scrollHeight;
+      const moved = typeof this.autoScrolled === 'number' && Math.abs(log.scrollTop - this.autoScrolled) > 4;
+      if (moved) return;
+      const end = log.scrollHeight - log.clientHeight;
+      const target = Math.max(0, Math.min(end, this.anchor ? this.anchor.offsetTop - 12 : end));
+      if (target > log.scrollTop) log.scrollTop = target;
+      this.autoScrolled = log.scrollTop;
     }
 
     announce(text) {
@@ -1206,11 +1234,12 @@
       const userEl = this.userBubble(question);
       const view = new AnswerView(this, question);
       this.log.append(userEl, view.el);
-      this.scrollToEnd(true);
+      this.reveal(userEl);
 
       const payload = { question, history: this.history() };
       if (this.config.mode) payload.mode = this.config.mode;
       this.setStreaming(new AbortController());
+      const generation = this.generation;
       let final = null;
       try {
         await this.api.ask(payload, this.controller.signal, {
@@ -1222,11 +1251,13 @@
         if (!final && !view.data.answer) throw new WidgetError('stream', 'The answer stream ended before any answer arrived.');
         this.completeTurn(view, question, final || view.data);
       } catch (err) {
+        if (!(err instanceof WidgetError)) console.error('careerqa:', err); // a bug, not the network
+        if (generation !== this.generation) return; // the chat was cleared meanwhile
         if (err.kind === 'aborted') this.onStopped(view, question);
         else this.showError(err, question, [userEl, view.el]);
       } finally {
         this.setStreaming(null);
-        this.scrollToEnd();
+        this.follow();
       }
     }
 
@@ -1326,7 +1357,9 @@
 
     reset() {
       this.stop();
+      this.generation += 1;
       this.turns = [];
+      this.anchor = null;
       this.persist();
       this.tips.dismiss();
       this.renderWelcome();
@@ -1347,7 +1380,8 @@
       this.turns = saved.turns.filter((t) => t && t.question && t.response);
       for (const turn of this.turns) {
         const view = new AnswerView(this, turn.question);
-        this.log.append(this.userBubble(turn.question), view.el);
+        this.anchor = this.userBubble(turn.question);
+        this.log.append(this.anchor, view.el);
         view.finish(turn.response, turn);
         if (turn.response.stopped) view.footer.prepend(h('p', { class: 'stopped', text: 'Stopped.' }));
       }
@@ -1405,8 +1439,12 @@
   :host { all: initial; }
   :host([data-inline]) { display: block; height: 100%; }
   [hidden] { display: none !important; }
+  /* The host element inherits from the page (its own styles beat :host), so reset every
+     inherited property at our root before setting our own. */
+  .cqa { all: initial; }
   .cqa {
     ${LIGHT}
+    display: block; visibility: visible; direction: ltr;
     font-family: Inter, -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", system-ui, sans-serif;
     font-size: 14px; line-height: 1.55; color: var(--text); text-align: left;
     -webkit-font-smoothing: antialiased; height: 100%;
@@ -1452,7 +1490,7 @@
   .head { display: flex; align-items: center; gap: 10px; padding: 14px 12px 14px 16px; border-bottom: 1px solid var(--border); }
   .head-text { flex: 1; min-width: 0; }
   .title { font-size: 15px; font-weight: 650; line-height: 1.3; letter-spacing: -.01em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-  .subtitle { font-size: 12px; color: var(--muted); line-height: 1.35; }
+  .subtitle { font-size: 12px; color: var(--muted); line-height: 1.35; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .head-buttons { display: flex; gap: 2px; }
   .avatar {
     flex: none; width: 26px; height: 26px; border-radius: 8px; display: grid; place-items: center;
@@ -1470,7 +1508,7 @@
   .icon-btn:disabled:not([aria-pressed="true"]) { opacity: .45; }
 
   /* conversation */
-  .log { flex: 1; overflow-y: auto; overscroll-behavior: contain; padding: 18px 16px 8px; scroll-behavior: smooth; }
+  .log { position: relative; flex: 1; overflow-y: auto; overscroll-behavior: contain; padding: 18px 16px 8px; }
   .msg { display: flex; gap: 10px; margin-bottom: 18px; }
   .msg-user { justify-content: flex-end; }
   .bubble {
@@ -1533,7 +1571,7 @@
   .check.warn { background: var(--warn-bg); color: var(--warn-text); }
 
   .sources-title { margin: 12px 0 6px; font-size: 11px; font-weight: 700; letter-spacing: .07em; text-transform: uppercase; color: var(--muted); }
-  .sources { list-style: none; padding: 0; display: grid; gap: 6px; }
+  .sources { list-style: none; padding: 0; display: grid; grid-template-columns: minmax(0, 1fr); gap: 6px; }
   .source {
     display: flex; align-items: center; gap: 10px; padding: 8px 6px 8px 10px;
     border: 1px solid var(--border); border-radius: 12px; background: var(--bg);

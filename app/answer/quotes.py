@@ -1,0 +1,140 @@
+"""Sentences of retrieved chunks as exact, quotable spans, and choosing the one that backs a claim.
+
+Spans come from `ingest.chunk.split_sentences`, the splitter the chunker uses, so a
+quote is always `chunk.text[start:end]` and its document offset is `chunk.start + start`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.terms import overlap, term_set
+from ingest.chunk import split_sentences
+from ingest.records import Chunk
+
+_BULLET = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s+")
+_ENDS = re.compile(r"[.!][\"'”’)]*$")
+_OPENING_QUOTE = "\"“‘'«"
+_META = re.compile(r"\bthis (?:piece|article|post|essay|section|guide)\b", re.IGNORECASE)
+# Openers that lean on the previous sentence: on their own they would be misquoted.
+DANGLING = frozenset(
+    """this that these those it its they them their he she his her but and so or also then
+    however instead both such another here there yet still thus hence which after later
+    meanwhile otherwise similarly likewise""".split()
+)
+MIN_WORDS, MAX_WORDS, MAX_PAIR_WORDS = 6, 40, 50
+
+
+@dataclass(frozen=True)
+class Quote:
+    """`chunk.text[start:end]`: one sentence, or a sentence and the one it leans on."""
+
+    chunk: Chunk
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...]  # the sentence spans inside, in chunk offsets
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+    def sentence_texts(self) -> list[str]:
+        return [self.chunk.text[s:e] for s, e in self.sentences]
+
+
+def sentences(chunk: Chunk) -> list[tuple[int, int]]:
+    """Sentence spans of a chunk, list bullets ("- ", "2. ") left outside the span."""
+    spans = []
+    for start, end in split_sentences(chunk.text):
+        bullet = _BULLET.match(chunk.text, start, end)
+        if bullet:
+            start = bullet.end()
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
+def every_quote(chunk: Chunk, min_words: int = 3) -> list[Quote]:
+    """Every sentence of the chunk long enough to back a claim (for mapping LLM citations)."""
+    return [
+        Quote(chunk, s, e, ((s, e),))
+        for s, e in sentences(chunk)
+        if len(chunk.text[s:e].split()) >= min_words
+    ]
+
+
+def answer_quotes(chunk: Chunk) -> list[Quote]:
+    """Sentences that can stand in an answer on their own.
+
+    Dropped: fragments, headings, questions, list lead-ins ending in ":", quoted
+    speech, very short or long sentences and sentences about the article itself. A
+    sentence opening with a word that points back ("They handed ...") is kept only
+    joined with the sentence before it, which says who "they" are.
+    """
+    spans = sentences(chunk)
+    text = chunk.text
+    out: list[Quote] = []
+    for i, (start, end) in enumerate(spans):
+        sentence = text[start:end]
+        if not _is_statement(sentence):
+            continue
+        if not _leans_back(sentence):
+            out.append(Quote(chunk, start, end, ((start, end),)))
+            continue
+        if i == 0:
+            continue
+        prev_start, prev_end = spans[i - 1]
+        previous = text[prev_start:prev_end]
+        joined_words = len(previous.split()) + len(sentence.split())
+        same_paragraph = "\n" not in text[prev_end:start]
+        if (same_paragraph and joined_words <= MAX_PAIR_WORDS and _is_statement(previous)
+                and not _leans_back(previous)):
+            out.append(Quote(chunk, prev_start, end, ((prev_start, prev_end), (start, end))))
+    return out
+
+
+_FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|me|my|mine|we|we’re|we've|our|us)\b")
+
+
+def _is_statement(sentence: str) -> bool:
+    words = sentence.split()
+    if not MIN_WORDS <= len(words) <= MAX_WORDS:
+        return False
+    if not _ENDS.search(sentence) or "?" in sentence:
+        return False
+    first = sentence[0]
+    if first in _OPENING_QUOTE or not (first.isupper() or first.isdigit()):
+        return False
+    # An interviewee's "I" or the author's "we" would read as the answerer speaking.
+    return not _META.search(sentence) and not _FIRST_PERSON.search(sentence)
+
+
+def _leans_back(sentence: str) -> bool:
+    first = re.sub(r"[^\w’']", "", sentence.split()[0]).lower()
+    return first in DANGLING
+
+
+def best_quote(
+    claim: str,
+    claim_vector: np.ndarray,
+    quotes: Sequence[Quote],
+    vectors: np.ndarray,
+) -> tuple[Quote, float] | None:
+    """The quote that best backs `claim`: embedding similarity plus shared content words.
+
+    Lexical overlap matters because a number or name in the claim must be in the quote;
+    embeddings alone rank a same-topic sentence with a different figure too high.
+    """
+    if not quotes:
+        return None
+    claim_terms = term_set(claim)
+    best: tuple[Quote, float] | None = None
+    for quote, vector in zip(quotes, vectors, strict=True):
+        score = 0.5 * float(vector @ claim_vector) + 0.5 * overlap(claim_terms, term_set(quote.text))
+        if best is None or score > best[1]:
+            best = (quote, score)
+    return best

@@ -1,0 +1,41 @@
+"""`careerqa bench`: ingest and query benchmarks, reported as medians and ratios."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from app.settings import Settings
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bench", help="benchmarks: ingest throughput, query latency",
+        description="Benchmarks that report medians and ratios against a baseline run in "
+        "the same process. They take minutes; they are not part of the tests.")
+    sub = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
+    p = sub.add_parser("ingest", help="pipeline vs raw model throughput; re-ingest speed-up")
+    p.add_argument("--pages", type=int, default=2000, help="generated pages to ingest")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_ingest)
+    p = sub.add_parser("query", help="/v1/ask latency at several corpus sizes vs a baseline")
+    p.add_argument("--sizes", default="1000,10000,50000", help="chunk counts, comma-separated")
+    p.add_argument("--questions", type=int, default=200, help="questions per size")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_query)
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_ingest import run
+
+    print(json.dumps(run(pages=args.pages, out=args.out), indent=2))
+    return 0
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_query import run
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    print(json.dumps(run(sizes=sizes, questions=args.questions, out=args.out), indent=2))
+    return 0

@@ -1,0 +1,127 @@
+"""Time the offline citation checker on answers built from tests/data/checker_cases.jsonl.
+
+Each answer has 8 sentences about one article (its cases' sentences, with their citations) and
+cites the article's chunks, alongside the other retrieved chunks those cases came with (at most 8
+sources). Three conditions are timed per answer:
+
+- cold: a fresh checker and empty caches: sources are split, analysed and embedded as needed;
+- warm: the sources were seen before (their features and sentence embeddings are cached), the
+  answer's sentences are new — the common case for a service answering from a fixed corpus;
+- repeat: the same answer checked again (everything cached).
+
+Usage: python -m eval.bench_check [--rounds N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from app.check.checker import CitationChecker
+from app.check.evidence import index_source
+from app.check.features import analyse
+from app.check.models import SourceText
+from app.check.offline import OfflineJudge
+from app.settings import Settings
+from ingest.embed import SentenceTransformerEmbedder
+
+CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "checker_cases.jsonl"
+SENTENCES_PER_ANSWER = 8
+MAX_SOURCES = 8
+
+
+def build_answers(path: Path = CASES) -> list[tuple[str, list[SourceText]]]:
+    """Group cases by article into pairs of 8-sentence answers that share one source list."""
+    by_page: dict[str, list[dict]] = defaultdict(list)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        cited = next(s for s in case["sources"] if s["id"] == case["citations"][0])
+        page = case.get("supported_by") and next(
+            s for s in case["sources"] if s["id"] == case["supported_by"]
+        )
+        by_page[(page or cited)["url"]].append(case)
+    answers = []
+    for cases in by_page.values():
+        for half in (cases[:SENTENCES_PER_ANSWER], cases[-SENTENCES_PER_ANSWER:]):
+            answers.append(_answer(half))
+    return answers
+
+
+def _answer(cases: list[dict]) -> tuple[str, list[SourceText]]:
+    texts: dict[str, int] = {}
+    for case in cases:
+        cited = [s for s in case["sources"] if s["id"] in case["citations"]]
+        for source in cited + [s for s in case["sources"] if s not in cited]:
+            if source["text"] not in texts and len(texts) < MAX_SOURCES:
+                texts[source["text"]] = len(texts) + 1
+    lines = []
+    for case in cases:
+        ids = {s["id"]: texts.get(s["text"]) for s in case["sources"]}
+        markers = "".join(f"[{ids[c]}]" for c in case["citations"] if ids.get(c))
+        lines.append(f"{case['sentence'].rstrip('.')} {markers}.".replace(" .", "."))
+    sources = [SourceText(id=n, text=text) for text, n in texts.items()]
+    return " ".join(lines), sources
+
+
+def _clear_feature_caches() -> None:
+    analyse.cache_clear()
+    index_source.cache_clear()
+
+
+def run(rounds: int = 3) -> dict[str, dict[str, float]]:
+    embedder = SentenceTransformerEmbedder(Settings().embedding_model)
+    answers = build_answers()
+    for answer, sources in answers:  # warm up the model and torch's kernels, untimed
+        CitationChecker(OfflineJudge(embedder)).check(answer, sources)
+    timings: dict[str, list[float]] = defaultdict(list)
+    for _ in range(rounds):
+        for answer, sources in answers:
+            _clear_feature_caches()
+            checker = CitationChecker(OfflineJudge(embedder))
+            timings["cold"].append(_time(checker, answer, sources))
+            # Sources seen before, sentences new: keep source features and embeddings only.
+            judge = OfflineJudge(embedder)
+            judge.cache.vectors(
+                index.quote(w) for s in sources for index in [index_source(s.text)]
+                for w in index.sentences
+            )
+            analyse.cache_clear()
+            checker = CitationChecker(judge)
+            timings["warm"].append(_time(checker, answer, sources))
+            timings["repeat"].append(_time(checker, answer, sources))
+    return {
+        name: {
+            "median_ms": round(statistics.median(values), 2),
+            "p95_ms": round(statistics.quantiles(values, n=20)[-1], 2),
+            "answers": len(values),
+        }
+        for name, values in timings.items()
+    }
+
+
+def _time(checker: CitationChecker, answer: str, sources: list[SourceText]) -> float:
+    start = time.perf_counter()
+    checker.check(answer, sources)
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="passes over all answers")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+    results = run(args.rounds)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"{'condition':<8} {'median ms':>10} {'p95 ms':>8} {'answers':>8}")
+    for name, row in results.items():
+        print(f"{name:<8} {row['median_ms']:>10} {row['p95_ms']:>8} {row['answers']:>8}")
+
+
+if __name__ == "__main__":
+    main()

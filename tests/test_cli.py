@@ -1,0 +1,83 @@
+"""The `careerqa` command as a user runs it: help, clear errors, sources and the audit log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import build_parser, main
+
+SUBCOMMANDS = ["ingest", "sources", "serve", "ask", "eval", "bench"]
+
+
+def run_cli(*args: str, data_dir=None, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    if data_dir is not None:
+        full_env["CAREERQA_DATA_DIR"] = str(data_dir)
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
+                          text=True, env=full_env, timeout=300)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: careerqa " + command in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "ingest" in capsys.readouterr().out
+
+
+def test_ingest_without_sources_is_a_clear_message(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CAREERQA_DATA_DIR", str(tmp_path))
+    assert main(["ingest"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("careerqa: nothing to ingest") and "Traceback" not in err
+
+
+def test_ingest_of_a_missing_folder_or_bad_yaml_names_the_problem(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CAREERQA_DATA_DIR", str(tmp_path))
+    assert main(["ingest", "--local", str(tmp_path / "nope")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - crawl: {start: 'https://a.example/', depth: 2}\n")
+    assert main(["ingest", "--sources-file", str(bad)]) == 2
+    assert "unknown key 'depth'" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_reported_without_a_traceback(tmp_path):
+    result = run_cli("sources", env={"CAREERQA_CHUNK_SIZE": "tiny"})
+    assert result.returncode == 2
+    assert "CAREERQA_CHUNK_SIZE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sources_before_any_ingest_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CAREERQA_DATA_DIR", str(tmp_path / "empty"))
+    assert main(["sources"]) == 2
+    assert "nothing ingested yet" in capsys.readouterr().err
+
+
+def test_ingest_then_sources_and_log_over_http(sample_site, tmp_path):
+    bad = sample_site.url_for("/bad/404")
+    result = run_cli("ingest", sample_site.url_for("articles/building-trust.html"), bad,
+                     sample_site.url_for("drafts/unpublished-salary-negotiation.html"),
+                     data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "stored 1" in result.stdout and "failed: " + bad + ": http_404" in result.stdout
+    assert "time per stage:" in result.stdout
+
+    listing = run_cli("sources", data_dir=tmp_path)
+    assert "stored" in listing.stdout and "building-trust.html" in listing.stdout
+    assert "http_404" in listing.stdout
+
+    audit = run_cli("sources", "--log", data_dir=tmp_path)
+    lines = audit.stdout.splitlines()
+    assert any("disallowed" in ln and "drafts/" in ln for ln in lines)
+    assert any("failed" in ln and "http_404" in ln for ln in lines)
+    assert any("stored" in ln and "building-trust.html" in ln for ln in lines)
