@@ -18,13 +18,16 @@ _CLAUSE_START = (
     r"could|should|would|will|tell|explain|describe|give|list)\b"
 )
 _HARD_SPLIT = re.compile(r"[?;]+")
-_SOFT_SPLIT = re.compile(rf"\s*(?:,\s*(?:and\s+|but\s+|also\s+)?|\s+and\s+(?:also\s+)?)(?={_CLAUSE_START})",
-                         re.IGNORECASE)
+_SOFT_SPLIT = re.compile(
+    rf"\s*(?:,\s*(?:and\s+|but\s+|also\s+)?|\s+and\s+(?:also\s+)?)(?={_CLAUSE_START})",
+    re.IGNORECASE,
+)
 
 # Words that point back at something said earlier: a part that uses them is not a
 # question of its own ("how did they measure it") and stays with its neighbour.
 ANAPHORA = frozenset(
-    "it its they them their this that these those he she him her his there such same".split()
+    ["it", "its", "they", "them", "their", "this", "that", "these", "those", "he", "she", "him",
+     "her", "his", "there", "such", "same"]
 )
 
 _CONNECTIVE = re.compile(r"^(?:and|also|but|or|so|then|plus)\s+", re.I)
@@ -45,7 +48,8 @@ def split_question(question: str) -> list[str]:
     parts: list[str] = []
     for piece in (p.strip(" ,.") for p in pieces):
         if parts and not _stands_alone(piece):
-            parts[-1] = f"{parts[-1]} and {piece}" if _starts_clause(piece) else f"{parts[-1]}, {piece}"
+            joiner = " and " if _starts_clause(piece) else ", "
+            parts[-1] = f"{parts[-1]}{joiner}{piece}"
         else:
             parts.append(piece)
     # A dependent first part ("It's unclear, but what do staff engineers do") joins the next.

@@ -1,4 +1,4 @@
-"""A small client for OpenAI-compatible /chat/completions endpoints (OpenAI, vLLM, Ollama, llama.cpp).
+"""A small client for OpenAI-compatible /chat/completions (OpenAI, vLLM, Ollama, llama.cpp).
 
 Only the standard request fields (model, messages, temperature, stream) are sent, so
 every server that speaks the protocol works. Every failure, whether HTTP status, timeout,
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -28,6 +28,19 @@ class LLMError(Exception):
         super().__init__(message)
         self.reason = reason
         self.status = status
+
+
+class ChatClient(Protocol):
+    """What answering and condensing need from a chat model (OpenAIChat, or a test double
+    speaking the same protocol). `complete` alone is the checker's ChatModel."""
+
+    def complete(self, messages: list[Message], *, temperature: float = 0.0) -> str: ...
+
+    def stream(self, messages: list[Message], *, temperature: float = 0.0) -> Iterator[str]: ...
+
+    def astream(
+        self, messages: list[Message], *, temperature: float = 0.0
+    ) -> AsyncIterator[str]: ...
 
 
 class OpenAIChat:
@@ -117,7 +130,8 @@ class OpenAIChat:
         async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout),
                                      headers=self._headers) as client:
             try:
-                response = await client.post(self.url, json=self._body(messages, temperature, False))
+                body = self._body(messages, temperature, False)
+                response = await client.post(self.url, json=body)
             except httpx.HTTPError as exc:
                 raise _transport_error(exc, self.timeout) from exc
         _raise_for_status(response.status_code, response.text)

@@ -8,7 +8,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.check import CitationChecker
 from app.feedback import FeedbackStore
+from app.llm import OpenAIChat
+from app.service import AskService
 from app.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import Embedder, SentenceTransformerEmbedder
 from ingest.sources import LocalPath, SourceSpec
@@ -30,17 +33,13 @@ class Parts:
     store: ChromaStore
     state: IngestState
     feedback: FeedbackStore
-    service: object  # app.service.AskService
-    checker: object  # app.check.CitationChecker
+    service: AskService
+    checker: CitationChecker
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
     """Create the model, store and answering parts; ingest the sample corpus on first start."""
-    from app.check import build_checker
-    from app.llm import OpenAIChat
-    from app.service import AskService
-
     embedder = embedder or SentenceTransformerEmbedder(
         settings.embedding_model, settings.embedding_batch_size
     )
@@ -49,7 +48,7 @@ def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
     if store.count() == 0 and settings.ingest_sample_on_start:
         ingest_sample(settings, embedder, store, state)
     llm = OpenAIChat.from_settings(settings) if settings.llm_base_url else None
-    checker = build_checker(settings, embedder, llm)
+    checker = CitationChecker.from_settings(settings, embedder, llm)
     service = AskService(settings, store, embedder, checker, llm=llm)
     return Parts(settings, embedder, store, state, FeedbackStore(settings.feedback_db),
                  service, checker)

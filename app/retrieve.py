@@ -8,8 +8,10 @@ slot, and the coverage check decides whether the sources can answer at all.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -29,6 +31,12 @@ _MMR_LAMBDA = 0.75  # relevance vs. novelty; novelty only breaks near-ties
 _NEAR_DUPLICATE = 0.8  # term Jaccard at which two chunks say the same thing (reposts)
 # Dense similarity this far above min_retrieval_score needs no lexical confirmation.
 _CONFIDENT_MARGIN = 0.15
+# An article holding 6 of the 10 places in the dense and BM25 top 5s is the question's subject.
+_FOCUS_TOP, _FOCUS_SHARE = 5, 6
+# A query word in at most ~8% of chunks (log-rarity 0.5 of the maximum on the sample
+# corpus) gives BM25 a full vote in the fusion; commoner words a proportionally smaller one.
+_SPECIFIC_ENOUGH = 0.5
+_BROAD_WEIGHT = 0.4  # below this BM25 weight the question is about the whole corpus
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,11 @@ class _LexicalIndex:
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
-        self.position = {c.id: i for i, c in enumerate(chunks)}
+        # Filter fields, computed once: parsing 50k URLs per filtered query would cost 0.2 s.
+        self.fields = [_filter_fields(c) for c in chunks]
         corpus = [terms(c.text + " " + " ".join(c.heading_path)) for c in chunks]
-        self.vocabulary = frozenset(t for doc in corpus for t in doc)
+        self.doc_freq: Counter[str] = Counter(t for doc in corpus for t in set(doc))
+        self.vocabulary = frozenset(self.doc_freq)
         self.bm25: bm25s.BM25 | None = None
         if chunks:
             self.bm25 = bm25s.BM25()
@@ -76,28 +86,43 @@ class _LexicalIndex:
         scores = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
         return scores * mask if mask is not None else scores
 
+    def specificity(self, query_terms: list[str]) -> float:
+        """How rare the query's rarest known word is, 0 (in every chunk) .. 1 (in one chunk).
+
+        BM25 ranks by rare shared words; when a question has none ("what do staff
+        engineers do?" in a corpus about staff engineers) its ranking is noise.
+        """
+        n = len(self.chunks)
+        known = [t for t in query_terms if t in self.doc_freq]
+        if n < 2 or not known:
+            return 0.0
+        return max(math.log(n / self.doc_freq[t]) for t in known) / math.log(n)
+
     def mask(self, filters: Filters) -> np.ndarray:
         return np.fromiter(
-            (matches(c, filters) for c in self.chunks), dtype=np.float32, count=len(self.chunks)
+            (_passes(f, filters) for f in self.fields), dtype=np.float32, count=len(self.fields)
         )
 
 
 def matches(chunk: Chunk, filters: Filters | None) -> bool:
     """Whether a chunk passes the request's filters (host, URL prefix, heading text)."""
-    if filters is None:
-        return True
+    return filters is None or _passes(_filter_fields(chunk), filters)
+
+
+def _filter_fields(chunk: Chunk) -> tuple[str, str, str]:
+    host = (urlparse(chunk.url).hostname or "").lower()
+    return host, chunk.url, " > ".join(chunk.heading_path).lower()
+
+
+def _passes(fields: tuple[str, str, str], filters: Filters) -> bool:
+    host, url, headings = fields
     if filters.site:
-        host = (urlparse(chunk.url).hostname or "").lower()
         site = filters.site.lower().strip()
         if host != site and not host.endswith("." + site):
             return False
-    if filters.url_prefix and not chunk.url.startswith(filters.url_prefix):
+    if filters.url_prefix and not url.startswith(filters.url_prefix):
         return False
-    if filters.heading:
-        path = " > ".join(chunk.heading_path).lower()
-        if filters.heading.lower() not in path:
-            return False
-    return True
+    return not filters.heading or filters.heading.lower() in headings
 
 
 def _has_filters(filters: Filters | None) -> bool:
@@ -125,13 +150,8 @@ class HybridRetriever:
 
     def refresh(self) -> None:
         """Rebuild the BM25 index from the store; queries keep using the old one meanwhile."""
-        index = _LexicalIndex(self.store.all_chunks())
-        with self._lock:
-            self._index = index
-
-    @property
-    def vocabulary(self) -> frozenset[str]:
-        return self._index.vocabulary
+        with self._lock:  # one rebuild at a time; readers never wait
+            self._index = _LexicalIndex(self.store.all_chunks())
 
     def retrieve(
         self, question: str, top_k: int | None = None, filters: Filters | None = None
@@ -165,7 +185,9 @@ class HybridRetriever:
 
         mask = index.mask(filters) if filtered and filters is not None else None
         bm25_scores = index.scores(terms(query), mask)
-        lexical = [(index.chunks[i], float(bm25_scores[i])) for i in _top_positive(bm25_scores, pool)]
+        lexical = [
+            (index.chunks[i], float(bm25_scores[i])) for i in _top_positive(bm25_scores, pool)
+        ]
         clock.lap("bm25")
 
         if len(parts) == 1:
@@ -178,7 +200,13 @@ class HybridRetriever:
             uncovered.extend(unknown_key_terms(query, index.vocabulary))
         clock.lap("coverage")
 
-        hits = self._diversify(self._fuse(dense, lexical), k)
+        lexical_weight = min(1.0, index.specificity(terms(query)) / _SPECIFIC_ENOUGH)
+        fused = self._fuse(dense, lexical, lexical_weight)
+        # A broad question (its words are everywhere) gets one chunk per article: each
+        # article makes its own point. A question about one article may take half the slots.
+        broad = lexical_weight < _BROAD_WEIGHT
+        hits = self._diversify(fused, k, None if broad else _focus(dense, lexical),
+                               per_url=1 if broad else self.per_url)
         clock.lap("rank")
         timings["total"] = sum(timings.values())
         return Retrieval(
@@ -193,9 +221,13 @@ class HybridRetriever:
         )
 
     def _current_index(self) -> _LexicalIndex:
-        # Another process may have ingested since: a changed count means a stale index.
-        if self.store.count() != len(self._index.chunks):
-            self.refresh()
+        """The index, rebuilt first if the store's size changed (an ingest by another
+        process); `refresh()` after an ingest remains the contract, this is a safety net."""
+        index = self._index
+        if self.store.count() != len(index.chunks):
+            with self._lock:
+                if self._index is index:  # not rebuilt by a concurrent request meanwhile
+                    self._index = _LexicalIndex(self.store.all_chunks())
         return self._index
 
     def _supports(self, best_dense: float, text: str, evidence: list[Chunk]) -> bool:
@@ -232,9 +264,16 @@ class HybridRetriever:
         return covered, uncovered, best
 
     def _fuse(
-        self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]
+        self,
+        dense: list[tuple[Chunk, float]],
+        lexical: list[tuple[Chunk, float]],
+        lexical_weight: float = 1.0,
     ) -> list[Hit]:
-        """Reciprocal rank fusion of the two ranked lists, normalised so 1.0 = top of both."""
+        """Weighted reciprocal rank fusion, normalised so 1.0 = top of both lists.
+
+        BM25's vote is weighted by how specific the question's words are (see
+        `specificity`); dense retrieval always has a full vote.
+        """
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}
         dense_of: dict[str, float] = {}
@@ -243,29 +282,38 @@ class HybridRetriever:
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
             chunks[chunk.id], dense_of[chunk.id] = chunk, cosine
         for rank, (chunk, score) in enumerate(lexical, 1):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + lexical_weight / (RRF_K + rank)
             chunks.setdefault(chunk.id, chunk)
             bm25_of[chunk.id] = score
-        best = 2.0 / (RRF_K + 1)
+        best = (1.0 + lexical_weight) / (RRF_K + 1)
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         return [
-            Hit(chunks[cid], fused[cid] / best, dense_of.get(cid), bm25_of.get(cid, 0.0))
+            Hit(chunks[cid], min(1.0, fused[cid] / best), dense_of.get(cid),
+                bm25_of.get(cid, 0.0))
             for cid in ranked
         ]
 
-    def _diversify(self, ranked: list[Hit], k: int) -> list[Hit]:
-        """Greedy MMR on term overlap, at most `per_url` chunks per URL, no near-duplicates."""
+    def _diversify(
+        self, ranked: list[Hit], k: int, focus: str | None, per_url: int
+    ) -> list[Hit]:
+        """Greedy MMR on term overlap, at most `per_url` chunks per URL, no near-duplicates.
+
+        The `focus` article, the one both retrievers put at the top, may take up to half
+        the slots: "how did the Portal team ..." needs several chunks of one case study.
+        """
         if not ranked:
             return []
         top = ranked[0].score
         term_sets = [term_set(h.chunk.text) for h in ranked]
         chosen: list[int] = []
-        per_url: dict[str, int] = {}
+        taken: dict[str, int] = {}
         remaining = list(range(len(ranked)))
         while remaining and len(chosen) < k:
             best_i, best_value = -1, -1.0
             for i in remaining:
-                if per_url.get(ranked[i].chunk.url, 0) >= self.per_url:
+                url = ranked[i].chunk.url
+                cap = max(per_url, k // 2) if url == focus else per_url
+                if taken.get(url, 0) >= cap:
                     continue
                 similarity = max((jaccard(term_sets[i], term_sets[j]) for j in chosen), default=0.0)
                 if similarity >= _NEAR_DUPLICATE:
@@ -278,8 +326,19 @@ class HybridRetriever:
             chosen.append(best_i)
             remaining.remove(best_i)
             url = ranked[best_i].chunk.url
-            per_url[url] = per_url.get(url, 0) + 1
+            taken[url] = taken.get(url, 0) + 1
         return [ranked[i] for i in chosen]
+
+
+def _focus(dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> str | None:
+    """The URL holding most of both top-5 lists (6 of 10 slots), if the question is about one."""
+    counts = Counter(c.url for c, _ in dense[:_FOCUS_TOP]) + Counter(
+        c.url for c, _ in lexical[:_FOCUS_TOP]
+    )
+    if not counts:
+        return None
+    url, n = counts.most_common(1)[0]
+    return url if n >= _FOCUS_SHARE else None
 
 
 def _chunk_terms(chunk: Chunk) -> frozenset[str]:

@@ -15,8 +15,27 @@ from nltk.stem.snowball import SnowballStemmer
 # Function words, question scaffolding and praise: they carry no topic, so matching
 # them would let "what do great staff engineers do?" rank every chunk saying "great".
 STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "either", "else", "etc", "ever", "every", "few", "for", "from", "further", "get", "gets", "getting", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "like", "make", "makes", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "others", "our", "ours", "ourselves", "out", "over", "own", "per", "quite", "rather", "really", "same", "shall", "she", "should", "so", "some", "such", "than", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through", "to", "too", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "whats", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "s", "t", "d", "ll", "m", "re", "ve", "tell", "know", "say", "said", "says", "thing", "things", "way", "ways"]
-)
+    [
+     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+     "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
+     "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each",
+     "either", "else", "etc", "ever", "every", "few", "for", "from", "further", "get", "gets",
+     "getting", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+     "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its",
+     "itself", "just", "let", "lets", "like", "make", "makes", "many", "may", "me", "might",
+     "more", "most", "much", "must", "my", "myself", "no", "nor", "not", "now", "of", "off",
+     "on", "once", "one", "only", "or", "other", "others", "our", "ours", "ourselves", "out",
+     "over", "own", "per", "quite", "rather", "really", "same", "shall", "she", "should", "so",
+     "some", "such", "than", "that", "thats", "the", "their", "theirs", "them", "themselves",
+     "then", "there", "these", "they", "this", "those", "though", "through", "to", "too",
+     "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "whats",
+     "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with",
+     "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves", "s",
+     "t", "d", "ll", "m", "re", "ve", "tell", "know", "say", "said", "says", "thing", "things",
+     "way", "ways", "great", "good", "best", "better", "bad", "worse", "worst", "effective",
+     "successful", "excellent", "top",
+    ]
+)  # fmt: skip
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*[a-z0-9]*")
 _APOSTROPHE = re.compile(r"[’']")

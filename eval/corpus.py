@@ -49,6 +49,51 @@ class Corpus:
         return None
 
 
+class FetchedPages:
+    """Page texts fetched on demand from their URLs and extracted as ingest would.
+
+    For scoring a deployment: the quote-exactness test reads the page from `local` (a
+    copy of the store, when there is one and it has the page) or else as published now.
+    A page that cannot be fetched or extracted gives None (the quote is counted as
+    unverifiable, not as wrong).
+    """
+
+    def __init__(self, local: Corpus | None = None, timeout: float = 10.0) -> None:
+        self.local = local
+        self.timeout = timeout
+        self._texts: dict[str, str | None] = {}
+
+    def text_for(self, url: str) -> str | None:
+        if self.local is not None and (text := self.local.text_for(url)) is not None:
+            return text
+        key = url.split("#")[0]
+        if key not in self._texts:
+            self._texts[key] = self._fetch(key)
+        return self._texts[key]
+
+    def _fetch(self, url: str) -> str | None:
+        import httpx
+
+        from ingest.errors import ExtractionError
+        from ingest.extract import extract
+        from ingest.records import Page
+
+        if not url.startswith(("http://", "https://")):
+            return None
+        try:
+            response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        page = Page(url=str(response.url), body=response.content,
+                    content_type=response.headers.get("content-type", "text/html"))
+        try:
+            return extract(page).text
+        except ExtractionError:
+            return None
+
+
 def _path_of(url: str) -> str:
     return urlsplit(url).path.lstrip("/") if "://" in url else url.lstrip("/")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.check.claims import split_claims
 from app.check.models import Judgement, SourceText, SupportQuery
-from eval.corpus import Corpus
+from eval.corpus import Corpus, FetchedPages
 from eval.metrics import SentenceJudgement, quote_found
 from eval.targets import AnswerRecord, CitedSource
 
@@ -174,7 +174,7 @@ def judge_answer(
 
 
 def quote_checks(
-    record: AnswerRecord, corpus: Corpus | None, evidence: EvidenceLookup
+    record: AnswerRecord, corpus: Corpus | FetchedPages | None, evidence: EvidenceLookup
 ) -> list[bool | None]:
     """For each citation with a quote: found verbatim in its source (None: source unknown)."""
     results: list[bool | None] = []

@@ -243,9 +243,21 @@ def quote_found(quote: str, source_text: str) -> bool:
 
 
 def key_point_hit(answer: str, key_point: str) -> bool:
-    """Whether the answer contains the key point or one of its "|"-separated alternatives."""
+    """Whether the answer contains the key point or one of its "|"-separated alternatives.
+
+    Case-insensitive, starting at a word boundary ("5%" is not found in "15%"); an
+    alternative ending in a digit must also end at one ("3" is not found in "30"), while
+    one ending in letters may be a stem ("hypothes" finds "hypotheses").
+    """
     text = normalize_space(answer).lower()
-    return any(normalize_space(alt).lower() in text for alt in key_point.split("|") if alt.strip())
+    for alt in key_point.split("|"):
+        alt = normalize_space(alt).lower()
+        if not alt:
+            continue
+        end = r"(?![\d])" if alt[-1].isdigit() else ""
+        if re.search(rf"(?<![\w.$]){re.escape(alt)}{end}", text):
+            return True
+    return False
 
 
 def key_point_coverage(answer: str, key_points: Sequence[str]) -> float | None:

@@ -65,6 +65,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     changes: list[Change] = []
     old_metrics, new_metrics = old.get("metrics", {}), new.get("metrics", {})
     for name in sorted(set(old_metrics) & set(new_metrics)):
+        if name.startswith("baselines."):
+            continue  # references, not the system: they move only when the datasets do
         a, b = old_metrics[name], new_metrics[name]
         if not isinstance(a, int | float) or not isinstance(b, int | float):
             continue
@@ -100,8 +102,17 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         fixed = case["checker"] == case["gold"]
         flipped.append({"id": case["id"], "kind": case["kind"],
                         "status": "improved" if fixed else "regressed"})
+    old_ids = {c["id"] for c in (old.get("checker") or {}).get("cases", [])}
+    new_ids = {c["id"] for c in (new.get("checker") or {}).get("cases", [])}
+    same_data = (
+        [q["id"] for q in old.get("questions", [])] == [q["id"] for q in new.get("questions", [])]
+        and old_ids == new_ids
+        and all(old.get("run", {}).get(key) == new.get("run", {}).get(key)
+                for key in ("questions_sha256", "checker_sha256", "fast"))
+    )
     return {
         "old_run": old.get("run", {}).get("started_at"),
+        "same_datasets": same_data,
         "metrics": [c.__dict__ | {"delta": c.delta} for c in changes],
         "questions": questions,
         "checker_cases": flipped,
@@ -136,7 +147,7 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
     rows = [["retrieval, key points, refusals", "gold labels of the question set"],
             ["quote exactness", "exact-quote test against the current source text"]]
     if "answers" in judges:
-        independent = "" if judges.get("answers_independent") else " ⚠ not independent"
+        independent = "" if judges.get("answers_independent") else " ⚠"
         rows.append(["answer citation support (ALCE)", f"{judges['answers']}{independent}"])
         used = judges.get("evidence_used", {})
         rows.append(["evidence given to that judge",
@@ -201,10 +212,14 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
 
     if comparison is not None:
         out += ["", "## Compared with the previous run", "",
-                f"Previous run started {comparison.get('old_run')}.", ""]
+                f"Previous run started {comparison.get('old_run')}."]
+        if not comparison.get("same_datasets", True):
+            out.append("⚠ The two runs used different question or checker cases (or the fast "
+                       "subset in one of them): differences may come from the data.")
+        out.append("")
         for status in ("improved", "regressed"):
             rows = [[c["name"], fmt(c["old"], c["name"]), fmt(c["new"], c["name"]),
-                     f"{c['delta']:+.3f}"]
+                     f"{c['delta']:+.0f}" if _is_time(c["name"]) else f"{c['delta']:+.3f}"]
                     for c in comparison["metrics"] if c["status"] == status]
             out += [f"### {status.capitalize()} ({len(rows)})", ""]
             out.append(_table(["metric", "before", "after", "change"], rows) if rows else "none")

@@ -8,10 +8,11 @@ model; every figure comes from the pure functions in eval.metrics.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from tqdm import tqdm
 from app.settings import Settings
 from eval import metrics as m
 from eval.baselines import embedding_predictions, lexical_overlap_predictions
-from eval.corpus import Corpus, corpus_from_store, is_store_dir, load_store
+from eval.corpus import Corpus, FetchedPages, corpus_from_store, is_store_dir, load_store
 from eval.datasets import (
     DEFAULT_CHECKER_SET,
     DEFAULT_QUESTIONS,
@@ -64,15 +65,14 @@ class RunOptions:
 class _Context:
     """What the run holds open: the answering and checking targets and the model."""
 
-    answer_target: AnswerTarget | None
-    checker_target: CheckerTarget | None
+    answer_target: AnswerTarget
+    checker_target: CheckerTarget
     label: str
     store: Any | None
-    corpus: Corpus | None
+    corpus: Corpus | FetchedPages | None
     embedder: Any
     retrieval_source: str
     checker_label: str
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _load_embedder(settings: Settings) -> Any:
@@ -101,8 +101,8 @@ def _targets(options: RunOptions, settings: Settings, embedder: Any) -> Iterator
         with httpx.Client(base_url=options.url, timeout=options.timeout) as client:
             target = ServiceTarget(client, options.url, api_key=api_key)
             store = _local_store(settings)
-            yield _Context(target, target, options.url, store,
-                           _safe_corpus(settings) if store is not None else None, embedder,
+            local = _safe_corpus(settings) if store is not None else None
+            yield _Context(target, target, options.url, store, FetchedPages(local), embedder,
                            "cited pages (the deployment does not expose retrieval)",
                            f"careerqa checker at {options.url}")
         return
@@ -159,7 +159,6 @@ def _score_questions(
     cases: list[QuestionCase], ctx: _Context, options: RunOptions, settings: Settings,
     results: dict[str, Any],
 ) -> None:
-    assert ctx.answer_target is not None
     started = time.perf_counter()
     records: list[AnswerRecord] = []
     for case in tqdm(cases, desc="questions", unit="q", disable=not options.progress):
@@ -289,7 +288,6 @@ def _checker_prediction(report: dict[str, Any]) -> tuple[bool, str | None, str]:
 def _score_checker(
     cases: list[CheckerCase], ctx: _Context, options: RunOptions, results: dict[str, Any]
 ) -> None:
-    assert ctx.checker_target is not None
     started = time.perf_counter()
     predicted: list[bool] = []
     details: list[tuple[str | None, str]] = []
@@ -344,6 +342,11 @@ def _score_checker(
     results["timings"].update(checker_s=round(checker_s, 2), baselines_s=round(baselines_s, 2))
 
 
+def _digest(path: Path) -> str:
+    """Content hash of a dataset file, so a comparison can tell when the data changed."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
 def run_eval(
     options: RunOptions, settings: Settings, embedder: Any | None = None
 ) -> dict[str, Any]:
@@ -387,6 +390,8 @@ def run_eval(
         "fast": options.fast,
         "questions_file": str(options.questions) if questions is not None else None,
         "checker_file": str(options.checker_set) if checker_cases is not None else None,
+        "questions_sha256": _digest(options.questions) if questions is not None else None,
+        "checker_sha256": _digest(options.checker_set) if checker_cases is not None else None,
         "n_questions": len(questions or []),
         "n_checker_cases": len(checker_cases or []),
         "settings": {

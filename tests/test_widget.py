@@ -145,7 +145,8 @@ def ask_requests(page) -> list[dict]:
 
     def record(request) -> None:
         if request.url.endswith("/v1/ask/stream") and request.method == "POST":
-            sent.append({"body": request.post_data_json, "headers": request.headers})
+            sent.append({"url": request.url, "body": request.post_data_json,
+                         "headers": request.headers})
 
     page.on("request", record)
     return sent
@@ -342,6 +343,8 @@ def test_question_outside_the_sources_says_so(open_page, host, service):
     wait_answers(page, 1)
     assert session_state(page)["turns"][0]["response"]["covered"] is False
     expect(page.locator(".alert.info")).to_contain_text("My sources don’t cover this")
+    expect(page.locator(".sources")).to_have_count(0)
+    assert page.evaluate(CONTRAST_JS) == []
     shot(page, "07-not-covered")
 
 
@@ -366,6 +369,7 @@ def test_unreachable_service_shows_a_clear_retry(open_page, host, service):
     expect(alert).to_contain_text("Can’t reach the answer service")
     expect(alert.get_by_role("button", name="Try again")).to_be_enabled()
     assert page.evaluate(ACTIVE_CLASS) == "input"  # the composer is usable again
+    assert page.evaluate(CONTRAST_JS) == []
     shot(page, "08-service-unreachable")
 
 
@@ -389,6 +393,7 @@ def test_rate_limit_says_when_to_retry(open_page, host, service, headers, body, 
     expect(alert).to_have_attribute("data-retry-after", str(seconds))
     expect(alert).to_contain_text(re.compile(rf"retry after [{seconds - 1}{seconds}] s"))
     expect(alert.get_by_role("button", name="Try again")).to_be_disabled()
+    assert page.evaluate(CONTRAST_JS) == []
     if seconds == 7:
         shot(page, "09-rate-limited")
 
@@ -585,6 +590,25 @@ def test_inline_mode_renders_into_the_target_element(open_page, host, service):
     shot(page, "14-inline")
 
 
+def test_init_call_configures_a_widget_without_attributes(open_page, host, service):
+    setup = """<script>
+      addEventListener('DOMContentLoaded', () => CareerQA.init({
+        title: 'Ask via init', theme: 'dark', placement: 'bottom-left', accent: '#0f766e',
+        suggestions: ['One?', 'Two?'], greeting: 'Hello from init.' }));
+    </script>"""
+    page = open_page(host.add("/init", host_page(f"{service.url}/widget.js", api=service.url,
+                                                 manual="", body=setup)))
+    expect(page.locator("careerqa-widget")).to_have_count(1)
+    launcher = page.locator(".launcher")
+    assert launcher.bounding_box()["x"] < 100  # bottom-left
+    launcher.click()
+    expect(page.locator(".title")).to_have_text("Ask via init")
+    expect(page.locator(".greeting-text")).to_have_text("Hello from init.")
+    expect(page.locator(".chip")).to_have_text(["One?", "Two?"])
+    expect(page.locator(".cqa")).to_have_attribute("data-theme", "dark")
+    assert page.evaluate(CONTRAST_JS) == []
+
+
 def test_demo_page_embeds_the_widget_from_its_own_origin(open_page, service):
     page = open_page(service.url + "/")
     sent = ask_requests(page)
@@ -595,6 +619,9 @@ def test_demo_page_embeds_the_widget_from_its_own_origin(open_page, service):
     page.locator(".chip").first.click()
     wait_answers(page, 1)
     assert sent[0]["body"]["question"] == "What do great staff engineers do?"
+    assert sent[0]["url"] == f"{service.url}/v1/ask/stream"  # data-api defaulted to its origin
     expect(page.locator("ol.sources > li").first).to_be_visible()
-    page.locator("a.cite").first.hover()
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "16-demo-answer")
+    page.locator("a.cite").nth(1).hover()
+    shot(page, "17-demo-marker-quote")

@@ -6,5 +6,6 @@ the service checks every draft's citations before it is sent.
 
 from app.answer.draft import Answerer, AnswerMode, Draft, DraftCitation
 from app.answer.extractive import ExtractiveAnswerer
+from app.answer.llm import LLMAnswerer
 
-__all__ = ["Answerer", "AnswerMode", "Draft", "DraftCitation", "ExtractiveAnswerer"]
+__all__ = ["Answerer", "AnswerMode", "Draft", "DraftCitation", "ExtractiveAnswerer", "LLMAnswerer"]

@@ -22,11 +22,25 @@ _OPENING_QUOTE = "\"“‘'«"
 _META = re.compile(r"\bthis (?:piece|article|post|essay|section|guide)\b", re.IGNORECASE)
 # Openers that lean on the previous sentence: on their own they would be misquoted.
 DANGLING = frozenset(
-    """this that these those it its they them their he she his her but and so or also then
-    however instead both such another here there yet still thus hence which after later
-    meanwhile otherwise similarly likewise""".split()
+    [
+        "this", "that", "these", "those", "it", "its", "they", "them", "their", "he", "she",
+        "his", "her", "but", "and", "so", "or", "also", "then", "however", "instead", "both",
+        "such", "another", "here", "there", "yet", "still", "thus", "hence", "which", "after",
+        "later", "meanwhile", "otherwise", "similarly", "likewise",
+    ]
+)  # fmt: skip
+# Mid-sentence references to something unquoted: "one of them", "a lot of that work",
+# "Breadth also suits ...".
+_OBJECT_ANAPHORA = re.compile(
+    r"\b(?:of|in|on|to|for|with|from|at|by|into|about|like)\s+(?:it|them|this|that|these|those)\b"
+    r"|^(?:\S+\s+){1,3}also\b",
+    re.IGNORECASE,
 )
-MIN_WORDS, MAX_WORDS, MAX_PAIR_WORDS = 6, 40, 50
+_LIST_NEXT = re.compile(r"\s*\n\s*(?:[-*+•]|\d{1,3}[.)])\s|\s+First\b")
+_ANNOUNCES = re.compile(
+    r"\b(?:two|three|four|five|six|seven|several|a few|following|these|some)\b", re.IGNORECASE
+)
+MIN_WORDS, MAX_WORDS, MAX_PAIR_WORDS = 3, 40, 50
 
 
 @dataclass(frozen=True)
@@ -70,19 +84,19 @@ def every_quote(chunk: Chunk, min_words: int = 3) -> list[Quote]:
 def answer_quotes(chunk: Chunk) -> list[Quote]:
     """Sentences that can stand in an answer on their own.
 
-    Dropped: fragments, headings, questions, list lead-ins ending in ":", quoted
-    speech, very short or long sentences and sentences about the article itself. A
-    sentence opening with a word that points back ("They handed ...") is kept only
-    joined with the sentence before it, which says who "they" are.
+    Dropped: fragments, headings, questions, lead-ins to a list or to "First, ...",
+    quoted speech, very short or long sentences and sentences about the article
+    itself. A sentence that leans on the one before it ("They handed ...", "one of them") is
+    kept only joined with that sentence, which says who "they" are.
     """
     spans = sentences(chunk)
     text = chunk.text
     out: list[Quote] = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        if not _is_statement(sentence):
+        if not _is_statement(sentence) or _is_teaser(sentence, text, end):
             continue
-        if not _leans_back(sentence):
+        if not leans_back(sentence):
             out.append(Quote(chunk, start, end, ((start, end),)))
             continue
         if i == 0:
@@ -92,12 +106,18 @@ def answer_quotes(chunk: Chunk) -> list[Quote]:
         joined_words = len(previous.split()) + len(sentence.split())
         same_paragraph = "\n" not in text[prev_end:start]
         if (same_paragraph and joined_words <= MAX_PAIR_WORDS and _is_statement(previous)
-                and not _leans_back(previous)):
+                and not leans_back(previous)):
             out.append(Quote(chunk, prev_start, end, ((prev_start, prev_end), (start, end))))
     return out
 
 
 _FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|me|my|mine|we|we’re|we've|our|us)\b")
+
+
+def _is_teaser(sentence: str, text: str, end: int) -> bool:
+    """ "Sponsors help in three distinct ways." before a list or a "First, ...": it
+    announces points without making one."""
+    return bool(_LIST_NEXT.match(text, end)) and bool(_ANNOUNCES.search(sentence))
 
 
 def _is_statement(sentence: str) -> bool:
@@ -113,9 +133,11 @@ def _is_statement(sentence: str) -> bool:
     return not _META.search(sentence) and not _FIRST_PERSON.search(sentence)
 
 
-def _leans_back(sentence: str) -> bool:
+def leans_back(sentence: str) -> bool:
+    """Whether the sentence needs the one before it: a pointing opener ("They handed
+    ...") or a reference to something unquoted ("one of them")."""
     first = re.sub(r"[^\w’']", "", sentence.split()[0]).lower()
-    return first in DANGLING
+    return first in DANGLING or bool(_OBJECT_ANAPHORA.search(sentence))
 
 
 def best_quote(
@@ -134,7 +156,8 @@ def best_quote(
     claim_terms = term_set(claim)
     best: tuple[Quote, float] | None = None
     for quote, vector in zip(quotes, vectors, strict=True):
-        score = 0.5 * float(vector @ claim_vector) + 0.5 * overlap(claim_terms, term_set(quote.text))
+        lexical = overlap(claim_terms, term_set(quote.text))
+        score = 0.5 * float(vector @ claim_vector) + 0.5 * lexical
         if best is None or score > best[1]:
             best = (quote, score)
     return best

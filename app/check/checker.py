@@ -61,8 +61,9 @@ class CitationChecker:
     def from_settings(
         cls, settings: Settings, embedder: Embedder | None, chat: ChatModel | None = None
     ) -> CitationChecker:
-        return cls(make_judge(settings, embedder, chat), settings.check_threshold,
-                   settings.check_strict)
+        return cls(
+            make_judge(settings, embedder, chat), settings.check_threshold, settings.check_strict
+        )
 
     def check(
         self,
@@ -114,8 +115,9 @@ class CitationChecker:
             for source in item.valid:
                 asks[(n, frozenset({_key(source.id)}))] = SupportQuery(item.claim.text, (source,))
                 rest = tuple(s for s in item.valid if s is not source)
-                asks.setdefault((n, frozenset(_key(s.id) for s in rest)),
-                                SupportQuery(item.claim.text, rest))
+                asks.setdefault(
+                    (n, frozenset(_key(s.id) for s in rest)), SupportQuery(item.claim.text, rest)
+                )
         if not asks:
             return {}
         verdicts = self.judge.judge(list(asks.values()))
@@ -136,46 +138,85 @@ class CitationChecker:
         out = []
         for claim in claims:
             if claim.index not in judged:
-                out.append(SentenceCheck(index=claim.index, text=claim.text, start=claim.start,
-                                         end=claim.end, citations=list(claim.citations),
-                                         verdict="not_a_claim"))
+                out.append(
+                    SentenceCheck(
+                        index=claim.index,
+                        text=claim.text,
+                        start=claim.start,
+                        end=claim.end,
+                        citations=list(claim.citations),
+                        verdict="not_a_claim",
+                    )
+                )
                 continue
             n, item = judged[claim.index]
             j = item.joint or Judgement("unsupported", 0.0, "low_similarity")
             verdict, reason, message = j.verdict, j.reason, j.message
             if not claim.citations:
                 verdict, reason = "unsupported", "no_citation"
-                message = REASON_TEXT["no_citation"] + (
-                    f"; source {j.supported_by} supports it" if j.supported_by is not None else "")
+                hint = (
+                    f"; source {j.supported_by} supports it" if j.supported_by is not None else ""
+                )
+                message = REASON_TEXT["no_citation"] + hint
             elif not item.valid:
                 verdict, reason = "unsupported", "invalid_citation"
                 message = f"no source has id {', '.join(map(str, item.invalid))}"
-            checks = []
-            for cid in claim.citations:
-                key = _key(cid)
-                valid = key in by_id
-                if not valid or not j.supported:
-                    supports = valid and len(item.valid) == 1 and j.supported
-                    irrelevant = True
-                elif len(item.valid) == 1:
-                    supports, irrelevant = True, False
-                else:
-                    supports = subsets.get((n, frozenset({key})), False)
-                    rest = frozenset(_key(s.id) for s in item.valid) - {key}
-                    irrelevant = not supports and subsets.get((n, rest), False)
-                quote = quote_of.get(key)
-                found = quote_occurs(quote, by_id[key].text) if quote and valid else None
-                checks.append(CitationCheck(id=cid, valid=valid, supports=supports,
-                                            irrelevant=irrelevant, quote=quote, quote_found=found))
-            out.append(SentenceCheck(
-                index=claim.index, text=claim.text, start=claim.start, end=claim.end,
-                citations=list(claim.citations), verdict=verdict, score=round(j.score, 4),
-                best_quote=j.best_quote, best_source=j.best_source,
-                reason=None if verdict == "supported" else reason,
-                message=None if verdict == "supported" else message,
-                supported_by=j.supported_by, citation_checks=checks,
-            ))
+            failed = verdict != "supported"
+            out.append(
+                SentenceCheck(
+                    index=claim.index,
+                    text=claim.text,
+                    start=claim.start,
+                    end=claim.end,
+                    citations=list(claim.citations),
+                    verdict=verdict,
+                    score=round(j.score, 4),
+                    best_quote=j.best_quote,
+                    best_source=j.best_source,
+                    reason=reason if failed else None,
+                    message=message if failed else None,
+                    supported_by=j.supported_by,
+                    citation_checks=self._citation_checks(n, item, subsets, quote_of, by_id),
+                )
+            )
         return out
+
+    @staticmethod
+    def _citation_checks(
+        n: int,
+        item: _Item,
+        subsets: dict[tuple[int, frozenset[str]], bool],
+        quote_of: dict[str, str],
+        by_id: dict[str, SourceText],
+    ) -> list[CitationCheck]:
+        """ALCE relevance of each citation of claim `n`, plus its quote check."""
+        jointly = item.joint is not None and item.joint.supported
+        cited = frozenset(_key(s.id) for s in item.valid)
+        checks = []
+        for cid in item.claim.citations:
+            key = _key(cid)
+            valid = key in by_id
+            if not valid or not jointly:
+                # An unsupported sentence: no citation supports it, and removing one changes
+                # nothing, so every citation is irrelevant.
+                supports, irrelevant = False, True
+            elif len(cited) == 1:
+                supports, irrelevant = True, False
+            else:
+                supports = subsets.get((n, frozenset({key})), False)
+                irrelevant = not supports and subsets.get((n, cited - {key}), False)
+            quote = quote_of.get(key)
+            checks.append(
+                CitationCheck(
+                    id=cid,
+                    valid=valid,
+                    supports=supports,
+                    irrelevant=irrelevant,
+                    quote=quote,
+                    quote_found=quote_occurs(quote, by_id[key].text) if quote and valid else None,
+                )
+            )
+        return checks
 
     def _report(
         self,
@@ -188,23 +229,33 @@ class CitationChecker:
         supported = sum(s.verdict == "supported" for s in claims)
         partial = sum(s.verdict == "partial" for s in claims)
         problems = [
-            Problem(sentence_index=s.index, reason=s.reason, message=s.message or REASON_TEXT[s.reason])
-            for s in claims if s.reason is not None
+            Problem(
+                sentence_index=s.index, reason=s.reason, message=s.message or REASON_TEXT[s.reason]
+            )
+            for s in claims
+            if s.reason is not None
         ]
         for s in claims:
             for c in s.citation_checks:
                 if not c.valid and s.reason != "invalid_citation":
-                    problems.append(Problem(sentence_index=s.index, reason="invalid_citation",
-                                            message=f"no source has id {c.id}", citation=c.id))
+                    problems.append(
+                        Problem(
+                            sentence_index=s.index,
+                            reason="invalid_citation",
+                            message=f"no source has id {c.id}",
+                            citation=c.id,
+                        )
+                    )
         problems += self._quote_problems(sentences, quotes, by_id)
         n = len(claims)
+        recall = supported / n if n else 1.0
+        relevant = sum(not c.irrelevant for c in citations)
         return CheckReport(
             sentences=sentences,
-            recall=supported / n if n else 1.0,
+            recall=recall,
             partial_recall=(supported + 0.5 * partial) / n if n else 1.0,
-            precision=sum(not c.irrelevant for c in citations) / len(citations) if citations else 1.0,
-            passed=(supported / n if n else 1.0) >= self.threshold
-            and all(c.valid for c in citations),
+            precision=relevant / len(citations) if citations else 1.0,
+            passed=recall >= self.threshold and all(c.valid for c in citations),
             threshold=self.threshold,
             judge=getattr(self.judge, "name", type(self.judge).__name__),
             n_claims=n,
@@ -223,8 +274,12 @@ class CitationChecker:
             if source is None or quote_occurs(quote, source.text):
                 continue
             citing = [s.index for s in sentences if _key(cid) in map(_key, s.citations)]
-            problems.append(Problem(
-                sentence_index=citing[0] if citing else -1, reason="quote_not_found",
-                message=f"quote “{quote[:80]}” does not occur in source {cid}", citation=cid,
-            ))
+            problems.append(
+                Problem(
+                    sentence_index=citing[0] if citing else -1,
+                    reason="quote_not_found",
+                    message=f"quote “{quote[:80]}” does not occur in source {cid}",
+                    citation=cid,
+                )
+            )
         return problems

@@ -22,7 +22,7 @@ MAX_RANGE = 50
 _ID = r"(?:(?:source|src|doc|ref)\s*)?(?:\d+|[A-Za-z][\w.:-]*\d[\w.:-]*)"
 _ITEM = rf"{_ID}(?:\s*[-–—]\s*{_ID})?"
 MARKER = re.compile(rf"\[\^?\s*({_ITEM}(?:\s*[,;]\s*{_ITEM})*)\s*\](?!\()", re.IGNORECASE)
-_PREFIX = re.compile(r"^(?:source|src|doc|ref)\s*", re.IGNORECASE)
+_PREFIX = re.compile(r"^(?:source|src|doc|ref)\s+(?=\d)", re.IGNORECASE)
 _RANGE = re.compile(r"^(\d+)\s*[-–—]\s*(\d+)$")
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
@@ -33,10 +33,31 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _TABLE_OR_RULE = re.compile(r"^\s*(?:\|.*\||[-*_]{3,}|```.*)\s*$")
 
 CONNECTIVE_OPENERS = (
-    "here is", "here's", "here are", "in summary", "in short", "to summarize", "to sum up",
-    "overall", "in brief", "according to the sources", "based on the sources", "the sources",
-    "these sources", "the provided sources", "the articles", "let's", "let me", "for example:",
-    "sure", "yes", "no,", "i don't", "i do not", "i could not", "i couldn't",
+    "here is",
+    "here's",
+    "here are",
+    "in summary",
+    "in short",
+    "to summarize",
+    "to sum up",
+    "overall",
+    "in brief",
+    "according to the sources",
+    "based on the sources",
+    "the sources",
+    "these sources",
+    "the provided sources",
+    "the articles",
+    "let's",
+    "let me",
+    "for example:",
+    "sure",
+    "yes",
+    "no,",
+    "i don't",
+    "i do not",
+    "i could not",
+    "i couldn't",
 )
 _META = re.compile(
     r"\b(?:sources?|articles?|passages?|documents?)\b.*\b(?:do not|don't|does not|doesn't|"
@@ -63,7 +84,7 @@ class Claim:
 
 
 def parse_markers(text: str) -> tuple[str, tuple[CitationId, ...]]:
-    """Remove citation markers from `text`; return the clean text and the ids in order, deduplicated.
+    """Remove citation markers from `text`; return the clean text and the ids, in order, once each.
 
     Handles `[1]`, `[1][2]`, `[1, 2]`, `[1-3]` (expanded), `[Source 2]` and string ids with a digit
     (`[S1]`). Markdown links (`[text](url)`) and bracketed words (`[sic]`) are left alone.
@@ -140,16 +161,18 @@ def is_bare_heading(text: str) -> bool:
 
 
 def is_connective(text: str) -> bool:
-    """A sentence that frames the answer rather than stating a fact, so it needs no citation."""
+    """A sentence that frames the answer rather than stating a fact, so it needs no citation.
+
+    Lead-ins ending in a colon, questions, one- or two-word interjections, short openers
+    ("In short,", "Overall, yes.") and statements about the sources themselves ("The sources do
+    not say ...") qualify. Anything longer stays a claim, so facts cannot hide behind "Overall,".
+    """
     lowered = text.lower().strip()
-    if not lowered:
+    words = len(lowered.split())
+    if not lowered or words <= 2 or lowered.endswith("?"):
         return True
-    if lowered.endswith(":") or lowered.endswith("?"):
+    if lowered.endswith(":") and words <= 20:
         return True
-    if len(lowered.split()) <= 2:
+    if lowered.startswith(CONNECTIVE_OPENERS) and words <= 4:
         return True
-    if lowered.startswith(CONNECTIVE_OPENERS) and (
-        lowered.endswith(":") or len(lowered.split()) <= 8 or _META.search(lowered)
-    ):
-        return True
-    return bool(_META.search(lowered)) and len(lowered.split()) <= 16
+    return bool(_META.search(lowered)) and words <= 16

@@ -35,13 +35,10 @@ class SourceIndex:
     """A source split into sentence windows, plus the vocabulary used for name checks."""
 
     text: str
-    windows: tuple[Window, ...]
+    sentences: tuple[Window, ...]
+    windows: tuple[Window, ...]  # the sentences first (window i is sentence i), then the pairs
     words: frozenset[str]
     features: Features
-
-    @property
-    def sentences(self) -> tuple[Window, ...]:
-        return tuple(w for w in self.windows if len(w.sentences) == 1)
 
     def quote(self, window: Window) -> str:
         return self.text[window.start : window.end]
@@ -53,13 +50,17 @@ def index_source(text: str) -> SourceIndex:
     spans = sentence_spans(text)
     singles = [Window(a, b, (i,), analyse(text[a:b])) for i, (a, b) in enumerate(spans)]
     pairs = [
-        Window(a.start, b.end, (i, i + 1),
-               Features.merge([a.features, b.features], text[a.start : b.end]))
+        Window(
+            a.start,
+            b.end,
+            (i, i + 1),
+            Features.merge([a.features, b.features], text[a.start : b.end]),
+        )
         for i, (a, b) in enumerate(zip(singles, singles[1:], strict=False))
     ]
     words = frozenset(_bare(w) for w in tokens(text))
     whole = Features.merge([w.features for w in singles], text)
-    return SourceIndex(text, tuple(singles + pairs), words, whole)
+    return SourceIndex(text, tuple(singles), tuple(singles + pairs), words, whole)
 
 
 def _bare(word: str) -> str:
@@ -105,7 +106,9 @@ def negation_issue(claim: Features, evidence: list[Features]) -> str | None:
 
 
 def _flipped(
-    scope: frozenset[str], other: frozenset[str], other_negated: frozenset[str],
+    scope: frozenset[str],
+    other: frozenset[str],
+    other_negated: frozenset[str],
     other_scopes: Iterable[frozenset[str]],
 ) -> bool:
     if any(scope & theirs for theirs in other_scopes):

@@ -13,57 +13,71 @@ from functools import lru_cache
 
 from app.check.numbers import NUMBER_WORDS, Quantity, extract_numbers
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each either else even
-    ever every few for from further had has have having he her here hers herself him himself his how
-    i if in into is it its itself just let like may me might more most much must my myself of off
-    on once only or other our ours ourselves out over own per quite rather same shall she should so
-    some such than that the their theirs them themselves then there these they this those through
-    thus to too under until up upon us very via was we were what when where whether which while who
-    whom whose why will with within would yet you your yours yourself yourselves get got getting
-    one ones instead really s t""".split()
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOPWORDS = _words(
+    """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each either else
+    even ever every few for from further had has have having he her here hers herself him
+    himself his how i if in into is it its itself just let like may me might more most much
+    must my myself of off on once only or other our ours ourselves out over own per quite
+    rather same shall she should so some such than that the their theirs them themselves then
+    there these they this those through thus to too under until up upon us very via was we
+    were what when where whether which while who whom whose why will with within would yet you
+    your yours yourself yourselves get got getting one ones instead really s t
+    """
 )
-NEGATIONS = frozenset(
+NEGATIONS = _words(
     "not no never none nobody nothing neither nor without cannot can't won't don't doesn't didn't "
     "isn't aren't wasn't weren't hasn't haven't hadn't shouldn't wouldn't couldn't n't "
     # Verbs and adverbs that negate what follows: "stopped getting paged" = "no longer paged".
-    "stop stops stopped ceased quit rarely seldom hardly barely".split()
+    "stop stops stopped ceased quit rarely seldom hardly barely"
 )
 # Past forms that suffix stripping cannot reach; enough to let tense changes still match.
-IRREGULAR = {
-    "wrote": "write", "written": "write", "took": "take", "taken": "take", "ran": "run",
-    "made": "make", "knew": "know", "known": "know", "saw": "see", "seen": "see", "found": "find",
-    "left": "leave", "built": "build", "spent": "spend", "led": "lead", "grew": "grow",
-    "grown": "grow", "fell": "fall", "fallen": "fall", "began": "begin", "begun": "begin",
-    "brought": "bring", "thought": "think", "taught": "teach", "chose": "choose", "went": "go",
-    "gone": "go", "came": "come", "gave": "give", "given": "give", "held": "hold", "kept": "keep",
-    "felt": "feel", "meant": "mean", "paid": "pay", "sent": "send", "told": "tell",
-    "understood": "understand", "won": "win", "drew": "draw", "drawn": "draw", "rose": "rise",
-    "cut": "cut", "put": "put", "hit": "hit", "sold": "sell", "bought": "buy", "caught": "catch",
-    "lost": "lose", "met": "meet", "shown": "show", "drove": "drive", "driven": "drive",
-}
+IRREGULAR = dict(
+    pair.split(">")
+    for pair in _words(
+        """
+    wrote>write written>write took>take taken>take ran>run made>make knew>know known>know
+    saw>see seen>see found>find left>leave built>build spent>spend led>lead grew>grow
+    grown>grow fell>fall fallen>fall began>begin begun>begin brought>bring thought>think
+    taught>teach chose>choose went>go gone>go came>come gave>give given>give held>hold
+    kept>keep felt>feel meant>mean paid>pay sent>send told>tell understood>understand won>win
+    drew>draw drawn>draw rose>rise cut>cut put>put hit>hit sold>sell bought>buy caught>catch
+    lost>lose met>meet shown>show drove>drive driven>drive
+    """
+    )
+)
 # A negation reaches this many tokens to its right, or to the next clause boundary.
 NEGATION_REACH = 6
 _CLAUSE_STOP = frozenset({",", ";", ":", "but", "and", "while", "because", "so"})
 
 # Organisation and product names that open sentences; mid-sentence capitals need no list.
-KNOWN_NAMES = frozenset(
-    """meta facebook google alphabet instagram whatsapp robinhood amazon aws microsoft apple netflix
-    stripe uber lyft airbnb linkedin twitter shopify spotify slack dropbox pinterest snap tiktok
-    bytedance oracle ibm intel nvidia salesforce coinbase square block portal youtube github
-    gitlab atlassian openai anthropic""".split()
+KNOWN_NAMES = _words(
+    """
+    meta facebook google alphabet instagram whatsapp robinhood amazon aws microsoft apple
+    netflix stripe uber lyft airbnb linkedin twitter shopify spotify slack dropbox pinterest
+    snap tiktok bytedance oracle ibm intel nvidia salesforce coinbase square block portal
+    youtube github gitlab atlassian openai anthropic
+    """
 )
-SENTENCE_OPENERS = frozenset(
-    """however therefore afterwards later then meanwhile eventually finally first second third
+SENTENCE_OPENERS = _words(
+    """
+    however therefore afterwards later then meanwhile eventually finally first second third
     overall also instead still today previously additionally moreover similarly together once
     since although though because according within without across during many most several
-    another""".split()
+    another
+    """
 )
 ROLES = {
     "level": frozenset({"junior", "senior", "staff", "principal", "distinguished", "intern"}),
-    "people": frozenset({"manager", "director", "vp", "cto", "ceo", "executive", "mentor",
-                         "mentee", "founder"}),
+    "people": frozenset(
+        {"manager", "director", "vp", "cto", "ceo", "executive", "mentor", "mentee", "founder"}
+    ),
 }
 _LEVEL_CODE = re.compile(r"\b([A-Z]{1,3}\d{1,2})\b")
 _LEVEL_WORDS = re.compile(r"\blevel (\d{1,2})\b", re.IGNORECASE)
@@ -81,8 +95,17 @@ def stem(word: str) -> str:
     w = w.strip("'-")
     if w in IRREGULAR:
         return IRREGULAR[w][:6]
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ings", ""), ("ing", ""), ("ied", "y"),
-                         ("ed", ""), ("es", "e"), ("s", ""), ("ly", "")):
+    for suffix, keep in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ings", ""),
+        ("ing", ""),
+        ("ied", "y"),
+        ("ed", ""),
+        ("es", "e"),
+        ("s", ""),
+        ("ly", ""),
+    ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith(("ss", "us", "is")):
             w = w[: len(w) - len(suffix)] + keep
             if suffix in ("ed", "ing") and len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsfz":
@@ -129,8 +152,11 @@ def content_stems(words: list[str]) -> list[str]:
     out = []
     for word in words:
         lowered = word.lower()
-        if lowered in STOPWORDS or lowered in NEGATIONS or lowered in ",;:" or lowered.endswith(
-            "n't"
+        if (
+            lowered in STOPWORDS
+            or lowered in NEGATIONS
+            or lowered in ",;:"
+            or lowered.endswith("n't")
         ):
             continue
         out.append(stem(word))
@@ -192,7 +218,9 @@ def _names(words: list[str]) -> list[str]:
         opens = i == 0 or words[i - 1] in (":", ";")
         if lowered in KNOWN_NAMES:
             names.append(lowered)
-        elif opens or lowered in STOPWORDS or lowered in SENTENCE_OPENERS or _LEVEL_CODE.match(bare):
+        elif (
+            opens or lowered in STOPWORDS or lowered in SENTENCE_OPENERS or _LEVEL_CODE.match(bare)
+        ):
             continue
         elif bare.rstrip("s").isupper():
             continue  # acronyms (SLA, APIs, KPI) are jargon that paraphrases expand, not names
@@ -208,7 +236,7 @@ CLAUSE_SPLIT = re.compile(
 
 
 def clauses(text: str, min_stems: int = 2) -> list[str]:
-    """Split a claim where a second assertion is commonly tacked on; tiny fragments stay attached."""
+    """Split a claim where a second assertion is often tacked on; tiny fragments stay attached."""
     parts = [p.strip(" ,;.") for p in CLAUSE_SPLIT.split(text)]
     merged: list[str] = []
     for part in parts:

@@ -1,4 +1,4 @@
-"""The Judge protocol every verdict-maker implements, and `make_judge`, which picks one from settings.
+"""The Judge protocol all verdict-makers implement, and `make_judge`, which picks one by settings.
 
 A judge answers, for a batch of claims, "do these cited sources support this sentence, and if not,
 does one of these other sources?". Batching lets the offline judge embed everything in one call
@@ -41,8 +41,10 @@ class ChatModel(Protocol):
         ...
 
 
-def make_judge(settings: Settings, embedder: Embedder | None, chat: ChatModel | None = None) -> Judge:
-    """The judge `settings.judge` names, falling back to the offline judge when it cannot be built."""
+def make_judge(
+    settings: Settings, embedder: Embedder | None, chat: ChatModel | None = None
+) -> Judge:
+    """The judge `settings.judge` names; the offline judge when that one cannot be built."""
     offline = OfflineJudge(embedder)
     if settings.judge == "nli":
         if not settings.nli_model:
@@ -51,8 +53,9 @@ def make_judge(settings: Settings, embedder: Embedder | None, chat: ChatModel | 
         try:
             return NLIJudge(settings.nli_model, diagnostics=OfflineJudge(None))
         except (OSError, ValueError, RuntimeError) as exc:
-            log.warning("could not load NLI model %s (%s); using the offline judge",
-                        settings.nli_model, exc)
+            log.warning(
+                "could not load NLI model %s (%s); using the offline judge", settings.nli_model, exc
+            )
             return offline
     if settings.judge == "llm":
         if chat is None:

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -26,10 +27,19 @@ log = logging.getLogger(__name__)
 PROMPT_PATH = Path(__file__).with_name("judge_prompt.txt")
 JUDGE_REASONS = frozenset(get_args(Reason)) - {"no_citation", "invalid_citation", "quote_not_found"}
 VERDICT_WORDS: dict[str, JudgeVerdict] = {
-    "supported": "supported", "yes": "supported", "true": "supported", "entailed": "supported",
-    "fully_supported": "supported", "partial": "partial", "partially_supported": "partial",
-    "partly_supported": "partial", "unsupported": "unsupported", "not_supported": "unsupported",
-    "no": "unsupported", "false": "unsupported", "contradicted": "unsupported",
+    "supported": "supported",
+    "yes": "supported",
+    "true": "supported",
+    "entailed": "supported",
+    "fully_supported": "supported",
+    "partial": "partial",
+    "partially_supported": "partial",
+    "partly_supported": "partial",
+    "unsupported": "unsupported",
+    "not_supported": "unsupported",
+    "no": "unsupported",
+    "false": "unsupported",
+    "contradicted": "unsupported",
 }
 
 
@@ -38,7 +48,7 @@ class JudgeReplyError(ValueError):
 
 
 def parse_reply(reply: str) -> dict[str, Any]:
-    """The first JSON object in `reply`, tolerating code fences, prose around it and trailing commas."""
+    """The first JSON object in `reply`, despite code fences, surrounding prose, trailing commas."""
     text = re.sub(r"```(?:json)?", "", reply)
     start = text.find("{")
     if start < 0:
@@ -73,7 +83,9 @@ class LLMJudge:
 
     name = "llm"
 
-    def __init__(self, chat: ChatModel, *, fallback: Judge | None = None, prompt: str | None = None) -> None:
+    def __init__(
+        self, chat: ChatModel, *, fallback: Judge | None = None, prompt: str | None = None
+    ) -> None:
         self.chat = chat
         self.fallback: Judge = fallback or OfflineJudge(None)
         self.prompt = prompt or PROMPT_PATH.read_text(encoding="utf-8")
@@ -82,20 +94,30 @@ class LLMJudge:
     def judge(self, queries: Sequence[SupportQuery]) -> list[Judgement]:
         results: list[Judgement | None] = []
         failed: dict[int, str] = {}
+        unreachable: str | None = None
         for i, query in enumerate(queries):
+            if unreachable is not None:
+                # One timeout or connection error is enough: don't wait on it once per sentence.
+                failed[i] = unreachable
+                results.append(None)
+                continue
             try:
                 reply = self.chat.complete(self.messages(query), temperature=0.0)
                 results.append(self._judgement(query, parse_reply(reply)))
-            except Exception as exc:  # transport, timeout or reply errors all mean: use offline
-                log.warning("LLM judge failed (%s: %s); using the offline judge", type(exc).__name__, exc)
-                failed[i] = f"{type(exc).__name__}: {exc}"
+            except JudgeReplyError as exc:
+                log.warning("LLM judge reply unusable (%s); using the offline judge", exc)
+                failed[i] = f"unusable reply: {exc}"
+                results.append(None)
+            except Exception as exc:  # any transport failure or timeout: the endpoint is down
+                log.warning("LLM judge unreachable (%r); using the offline judge", exc)
+                failed[i] = unreachable = f"{type(exc).__name__}: {exc}"
                 results.append(None)
         if failed:
             backup = self.fallback.judge([queries[i] for i in failed])
             for (i, error), judgement in zip(failed.items(), backup, strict=True):
                 note = f"offline verdict (LLM judge failed: {error[:100]})"
                 message = f"{judgement.message}; {note}" if judgement.message else note
-                results[i] = Judgement(**{**judgement.__dict__, "message": message})
+                results[i] = replace(judgement, message=message)
         return [r for r in results if r is not None]
 
     def messages(self, query: SupportQuery) -> list[dict[str, str]]:
@@ -127,15 +149,19 @@ class LLMJudge:
             score = {"supported": 1.0, "partial": 0.5, "unsupported": 0.0}[verdict]
         best_source, best_quote = self._quote(query, data, supported_by)
         return Judgement(
-            verdict=verdict, score=float(score), reason=reason,
+            verdict=verdict,
+            score=float(score),
+            reason=reason,
             message=str(data.get("explanation") or "") or None,
-            best_source=best_source, best_quote=best_quote, supported_by=supported_by,
+            best_source=best_source,
+            best_quote=best_quote,
+            supported_by=supported_by,
         )
 
     def _quote(
         self, query: SupportQuery, data: dict[str, Any], supported_by: CitationId | None
     ) -> tuple[CitationId | None, str | None]:
-        """The model's quote when it really occurs in the named source, else the lexical alignment."""
+        """The model's quote if it really occurs in a source, else the lexical alignment's."""
         pool = {str(s.id): s for s in (*query.cited, *query.others)}
         quote = data.get("quote")
         source = pool.get(str(data.get("source")))

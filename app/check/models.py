@@ -1,6 +1,7 @@
-"""The checker's contract: the sources it reads, the report it returns, and the verdict records judges exchange.
+"""The checker's contract: the sources it reads, the report it returns, the records judges exchange.
 
-The pydantic models are part of the HTTP API (they appear in `/docs`), so every field says what it means.
+The pydantic models are part of the HTTP API (they appear in `/docs`), so each field says what it
+means.
 """
 
 from __future__ import annotations
@@ -120,11 +121,13 @@ class CheckReport(BaseModel):
 
     sentences: list[SentenceCheck] = Field(description="Every segment of the answer, in order.")
     recall: float = Field(
-        ge=0, le=1,
+        ge=0,
+        le=1,
         description="Share of claims fully supported by their citations together (1 if no claims).",
     )
     precision: float = Field(
-        ge=0, le=1,
+        ge=0,
+        le=1,
         description="Share of citations that are not irrelevant (1 if there are no citations).",
     )
     partial_recall: float = Field(

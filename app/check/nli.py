@@ -16,10 +16,11 @@ import numpy as np
 
 from app.check.evidence import coverage, index_source
 from app.check.features import analyse
-from app.check.models import REASON_TEXT, Judgement, SourceText, SupportQuery
+from app.check.models import REASON_TEXT, CitationId, Judgement, SourceText, SupportQuery
 from app.check.offline import OfflineJudge
 
-LABELS = ("entailment", "contradiction", "neutral")
+# Reasons the lexical checks can name for a claim the model does not accept.
+DISCRETE_REASONS = frozenset({"number_mismatch", "negation", "entity_mismatch", "extra_clause"})
 
 
 def label_indices(id2label: Mapping[Any, str]) -> dict[str, int]:
@@ -74,52 +75,64 @@ class NLIJudge:
     def judge(self, queries: Sequence[SupportQuery]) -> list[Judgement]:
         lexical = self.diagnostics.judge(queries)
         cited = self._entailment([(q.claim, q.cited) for q in queries])
-        results = []
-        for query, lex, (entail, contra, quote_source, quote) in zip(
-            queries, lexical, cited, strict=True
-        ):
-            results.append(self._verdict(query, lex, entail, contra, quote_source, quote))
+        results = [self._verdict(lex, *scores) for lex, scores in zip(lexical, cited, strict=True)]
         return self._misattribution(queries, results)
 
     def _verdict(
-        self, query: SupportQuery, lex: Judgement, entail: float, contra: float,
-        source: Any, quote: str | None,
+        self,
+        lex: Judgement,
+        entail: float,
+        contra: float,
+        source: CitationId | None,
+        quote: str | None,
     ) -> Judgement:
-        where = dict(best_source=source if quote else lex.best_source,
-                     best_quote=quote or lex.best_quote)
+        """The model decides; the lexical judgement names the reason and fills in the quote."""
+        where = dict(
+            best_source=source if quote else lex.best_source, best_quote=quote or lex.best_quote
+        )
         if entail >= self.threshold:
             return Judgement("supported", entail, **where)
-        reason = lex.reason if lex.reason in {"number_mismatch", "negation", "entity_mismatch",
-                                               "extra_clause"} else "low_similarity"
-        verdict = "partial" if entail >= self.threshold / 2 and contra < self.threshold else (
-            "unsupported")
-        message = lex.message if reason == lex.reason else REASON_TEXT[reason]
-        return Judgement(verdict, entail, reason, message, **where)
+        if lex.reason in DISCRETE_REASONS:
+            reason, message = lex.reason, lex.message
+        else:
+            reason, message = "low_similarity", REASON_TEXT["low_similarity"]
+        leaning = entail >= self.threshold / 2 and contra < self.threshold
+        return Judgement("partial" if leaning else "unsupported", entail, reason, message, **where)
 
-    def _misattribution(self, queries: Sequence[SupportQuery], results: list[Judgement]) -> list[Judgement]:
-        asks = [(i, other) for i, (q, r) in enumerate(zip(queries, results, strict=True))
-                if not r.supported for other in q.others]
+    def _misattribution(
+        self, queries: Sequence[SupportQuery], results: list[Judgement]
+    ) -> list[Judgement]:
+        asks = [
+            (i, other)
+            for i, (q, r) in enumerate(zip(queries, results, strict=True))
+            if not r.supported
+            for other in q.others
+        ]
         if not asks:
             return results
         scored = self._entailment([(queries[i].claim, (other,)) for i, other in asks])
-        best: dict[int, tuple[float, Any, str | None]] = {}
+        best: dict[int, tuple[float, CitationId, str | None]] = {}
         for (i, other), (entail, _, _, quote) in zip(asks, scored, strict=True):
             if entail >= self.threshold and entail > best.get(i, (0.0, None, None))[0]:
                 best[i] = (entail, other.id, quote)
         for i, (_, source_id, quote) in best.items():
             results[i] = Judgement(
-                "unsupported", results[i].score, "wrong_source",
+                "unsupported",
+                results[i].score,
+                "wrong_source",
                 f"source {source_id} supports this, the cited source does not",
-                best_source=source_id, best_quote=quote, supported_by=source_id,
+                best_source=source_id,
+                best_quote=quote,
+                supported_by=source_id,
             )
         return results
 
     def _entailment(
         self, items: list[tuple[str, tuple[SourceText, ...]]]
-    ) -> list[tuple[float, float, Any, str | None]]:
+    ) -> list[tuple[float, float, CitationId | None, str | None]]:
         """(entailment, contradiction, source id, quote) of the best premise for each claim."""
         pairs: list[tuple[str, str]] = []
-        owners: list[tuple[int, Any, str | None]] = []
+        owners: list[tuple[int, CitationId | None, str | None]] = []
         for n, (claim, sources) in enumerate(items):
             features = analyse(claim)
             for source in sources:
@@ -135,7 +148,9 @@ class NLIJudge:
                 owners.append((n, None, None))
         entail = [0.0] * len(items)
         contra = [0.0] * len(items)
-        quotes: list[tuple[float, Any, str | None]] = [(-1.0, None, None)] * len(items)
+        quotes: list[tuple[float, CitationId | None, str | None]] = [(-1.0, None, None)] * len(
+            items
+        )
         if pairs:
             probs = self._probabilities(pairs)
             for (n, source_id, quote), row in zip(owners, probs, strict=True):
@@ -151,8 +166,13 @@ class NLIJudge:
         import torch
 
         logits = np.asarray(
-            self.model.predict(pairs, batch_size=self.batch_size, show_progress_bar=False,
-                               activation_fn=torch.nn.Identity(), convert_to_numpy=True),
+            self.model.predict(
+                pairs,
+                batch_size=self.batch_size,
+                show_progress_bar=False,
+                activation_fn=torch.nn.Identity(),
+                convert_to_numpy=True,
+            ),
             dtype=np.float64,
         )
         logits = logits.reshape(len(pairs), -1)

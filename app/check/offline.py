@@ -9,6 +9,7 @@ would wave through: a changed figure, a flipped negation, a swapped name.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -70,34 +71,40 @@ class _Plan:
 
 
 class EmbeddingCache:
-    """A bounded text -> unit vector cache; misses are embedded in a single batch."""
+    """A bounded text -> unit vector LRU; misses are embedded together in a single batch."""
 
     def __init__(self, embedder: Embedder, size: int = 4096) -> None:
         self.embedder = embedder
         self.size = size
         self._store: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def vectors(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
-        wanted = list(dict.fromkeys(texts))
         found: dict[str, np.ndarray] = {}
-        missing = []
-        for text in wanted:
-            if text in self._store:
-                self._store.move_to_end(text)
-                found[text] = self._store[text]
-            else:
-                missing.append(text)
+        missing: list[str] = []
+        with self._lock:
+            for text in dict.fromkeys(texts):
+                if text in self._store:
+                    self._store.move_to_end(text)
+                    found[text] = self._store[text]
+                else:
+                    missing.append(text)
         if missing:
-            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
-                found[text] = vector
-                self._store[text] = vector
-            while len(self._store) > self.size:
-                self._store.popitem(last=False)
+            fresh = dict(zip(missing, self.embedder.embed(missing), strict=True))
+            found.update(fresh)
+            with self._lock:
+                self._store.update(fresh)
+                while len(self._store) > self.size:
+                    self._store.popitem(last=False)
         return found
 
 
 class OfflineJudge:
-    """The default judge: lexical alignment, embedding similarity where needed, discrete checks."""
+    """The default judge: lexical alignment, embedding similarity where needed, discrete checks.
+
+    Safe to share between threads: per-call state lives in a `_Scoring`, and the embedding
+    cache locks around its bookkeeping.
+    """
 
     name = "offline"
 
@@ -110,19 +117,14 @@ class OfflineJudge:
     ) -> None:
         self.t = thresholds or Thresholds()
         self.cache = EmbeddingCache(embedder, cache_size) if embedder is not None else None
-        self._sims: dict[tuple[str, str], float] = {}
 
     def judge(self, queries: Sequence[SupportQuery]) -> list[Judgement]:
         plans = [self._plan(q) for q in queries]
-        self._sims = self._similarities(plans)
-        try:
-            return [self._decide(p) for p in plans]
-        finally:
-            self._sims = {}
-
-    # --- lexical pass -------------------------------------------------------------------
+        scoring = _Scoring(self.t, self._similarities(plans))
+        return [scoring.decide(p) for p in plans]
 
     def _plan(self, query: SupportQuery) -> _Plan:
+        """Lexical pass: features, and which texts need embeddings to be judged."""
         claim = analyse(query.claim)
         parts = [analyse(c) for c in clauses(query.claim)]
         cited = [(s.id, index_source(s.text)) for s in query.cited]
@@ -130,10 +132,10 @@ class OfflineJudge:
         plan = _Plan(query, claim, parts, cited, others)
         if self.cache is None:
             return plan
-        texts = [claim] + (parts if len(parts) > 1 else [])
-        for features in texts:
-            lexical = self._best(features, cited, semantic=False)
-            if lexical is None or lexical.score < self.t.supported:
+        lexical = _Scoring(self.t, {})
+        for features in [claim] + (parts if len(parts) > 1 else []):
+            match = lexical.best(features, cited)
+            if match is None or match.score < self.t.supported:
                 plan.semantic.add(features.text)
                 for source in cited:
                     plan.candidates |= _top_sentences(features, [source], self.t.cited_candidates)
@@ -141,11 +143,9 @@ class OfflineJudge:
         return plan
 
     def _similarities(self, plans: list[_Plan]) -> dict[tuple[str, str], float]:
-        """Cosine similarity for every (claim text, candidate sentence) pair, one embedding batch."""
-        if self.cache is None:
-            return {}
+        """Cosine similarity of every (claim text, candidate sentence) pair, from one batch."""
         texts = [t for p in plans for t in (*sorted(p.semantic), *sorted(p.candidates))]
-        if not texts:
+        if self.cache is None or not texts:
             return {}
         vectors = self.cache.vectors(texts)
         return {
@@ -155,36 +155,45 @@ class OfflineJudge:
             for sentence in p.candidates
         }
 
-    # --- scoring ------------------------------------------------------------------------
 
-    def _best(self, claim: Features, sources: list[Sourced], *, semantic: bool = True) -> _Match | None:
+# A claim whose whole text aligns this well with one window is not blamed for a weak clause: the
+# clause split, not the claim, is what went wrong.
+WHOLE_CLAIM_MATCH = 0.95
+
+
+class _Scoring:
+    """Verdicts for plans, given the similarities computed for this call."""
+
+    def __init__(self, thresholds: Thresholds, sims: dict[tuple[str, str], float]) -> None:
+        self.t = thresholds
+        self.sims = sims
+
+    def best(self, claim: Features, sources: list[Sourced]) -> _Match | None:
         best: _Match | None = None
         for source_id, index in sources:
             for window in index.windows:
-                score = coverage(claim, window)
-                if semantic:
-                    score = self._blend(claim.text, index, window, score)
+                score = self._blend(claim.text, index, window, coverage(claim, window))
                 if best is None or score > best.score:
                     best = _Match(score, source_id, index, window)
         return best
 
     def _blend(self, claim: str, index: SourceIndex, window: Window, lexical: float) -> float:
+        """Lexical coverage, raised by embedding similarity where the pair was embedded."""
         sims = [
-            self._sims[(claim, quote)]
+            self.sims[(claim, quote)]
             for i in window.sentences
-            if (claim, quote := index.quote(index.windows[i])) in self._sims
+            if (claim, quote := index.quote(index.sentences[i])) in self.sims
         ]
         if not sims:
             return lexical
         w = self.t.semantic_weight
         return max(lexical, w * max(sims) + (1 - w) * max(lexical, 0.0))
 
-    def _decide(self, plan: _Plan) -> Judgement:
-        verdict = self._assess(plan, plan.cited)
+    def decide(self, plan: _Plan) -> Judgement:
+        verdict = self.assess(plan, plan.cited)
         if verdict.supported or not plan.others:
             return verdict
-        rivals = [self._assess(plan, [other]) for other in plan.others]
-        rivals = [r for r in rivals if r.supported]
+        rivals = [r for r in (self.assess(plan, [other]) for other in plan.others) if r.supported]
         if not rivals:
             return verdict
         rival = max(rivals, key=lambda r: r.score)
@@ -198,47 +207,49 @@ class OfflineJudge:
             supported_by=rival.best_source,
         )
 
-    def _assess(self, plan: _Plan, sources: list[Sourced]) -> Judgement:
-        match = self._best(plan.claim, sources)
+    def assess(self, plan: _Plan, sources: list[Sourced]) -> Judgement:
+        match = self.best(plan.claim, sources)
         if match is None:
             return Judgement("unsupported", 0.0, "low_similarity", REASON_TEXT["low_similarity"])
-        quote = dict(best_source=match.source_id, best_quote=match.index.quote(match.window))
+        where = dict(best_source=match.source_id, best_quote=match.index.quote(match.window))
         score = match.score
         evidence = [match.window.features]
         if len(plan.parts) > 1:
-            part_matches = [self._best(part, sources) for part in plan.parts]
+            part_matches = [self.best(part, sources) for part in plan.parts]
             part_scores = [m.score if m else 0.0 for m in part_matches]
             if min(part_scores) >= self.t.supported:
+                # Each clause is backed, possibly by different sentences or sources.
                 score = max(score, min(part_scores))
                 evidence += [m.window.features for m in part_matches if m]
-            elif max(part_scores) >= self.t.supported and score < 0.95:
+            elif max(part_scores) >= self.t.supported and score < WHOLE_CLAIM_MATCH:
                 weak = plan.parts[part_scores.index(min(part_scores))].text
-                return Judgement("partial", _clip((score + min(part_scores)) / 2), "extra_clause",
-                                 f"not supported: “{weak}”", **quote)
+                score = _clip((score + min(part_scores)) / 2)
+                message = f"not supported: “{weak}”"
+                return Judgement("partial", score, "extra_clause", message, **where)
         if score < self.t.partial:
-            return Judgement("unsupported", _clip(score), "low_similarity",
-                             REASON_TEXT["low_similarity"], **quote)
-        issue = self._discrete(plan.claim, [m[1] for m in sources], evidence)
-        if issue is not None:
+            message = REASON_TEXT["low_similarity"]
+            return Judgement("unsupported", _clip(score), "low_similarity", message, **where)
+        if issue := _discrete(plan.claim, [index for _, index in sources], evidence):
             reason, message = issue
-            return Judgement("unsupported", _clip(min(score, self.t.partial)), reason, message,
-                             **quote)
+            score = _clip(min(score, self.t.partial))
+            return Judgement("unsupported", score, reason, message, **where)
         if score < self.t.supported:
-            return Judgement("partial", _clip(score), "low_similarity",
-                             REASON_TEXT["low_similarity"], **quote)
-        return Judgement("supported", _clip(score), **quote)
+            message = REASON_TEXT["low_similarity"]
+            return Judgement("partial", _clip(score), "low_similarity", message, **where)
+        return Judgement("supported", _clip(score), **where)
 
-    @staticmethod
-    def _discrete(
-        claim: Features, sources: list[SourceIndex], evidence: list[Features]
-    ) -> tuple[Reason, str] | None:
-        if message := number_issue(claim, evidence):
-            return "number_mismatch", message
-        if message := negation_issue(claim, evidence):
-            return "negation", message
-        if message := entity_issue(claim, sources, evidence):
-            return "entity_mismatch", message
-        return None
+
+def _discrete(
+    claim: Features, sources: list[SourceIndex], evidence: list[Features]
+) -> tuple[Reason, str] | None:
+    """The first check that vetoes the alignment: figures, then negation, then names."""
+    if message := number_issue(claim, evidence):
+        return "number_mismatch", message
+    if message := negation_issue(claim, evidence):
+        return "negation", message
+    if message := entity_issue(claim, sources, evidence):
+        return "entity_mismatch", message
+    return None
 
 
 def _top_sentences(claim: Features, sources: list[Sourced], k: int) -> set[str]:

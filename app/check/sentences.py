@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import re
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that end with a period without ending the sentence.
-ABBREVIATIONS = frozenset(
-    "e.g i.e vs cf al approx dept est fig inc ltd co corp jr sr st mr mrs ms dr prof vol u.s u.k"
-    .split()
+ABBREVIATIONS = _words(
+    """
+    e.g i.e vs cf al approx dept est fig inc ltd co corp jr sr st mr mrs ms dr prof vol u.s
+    u.k
+    """
 )
 
 MARKER_RUN = r"(?:\s*\[[^\[\]\n]{1,40}\](?!\())*"
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)]*" + MARKER_RUN + r"(?=\s|$)")
+_NEXT_CHAR = re.compile(r"\S")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 
@@ -33,20 +42,34 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Split `text[start:end]` into sentences; return (start, end) spans with whitespace trimmed."""
+    """Split `text[start:end]` into sentences; return (start, end) spans with whitespace trimmed.
+
+    A blank line always ends a sentence, so an unpunctuated heading in a source stays apart from
+    the paragraph under it.
+    """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
-    cursor = start
-    for match in _BOUNDARY.finditer(text, start, end):
-        rest = text[match.end() : end].lstrip()
-        if rest and (rest[0].islower() or rest[0] in ",;:)"):
-            continue  # "e.g. something", "3 a.m. on" – the sentence goes on
-        if _is_abbreviation(text, match.start()) and rest:
-            continue
-        spans.append((cursor, match.end()))
-        cursor = match.end()
-    spans.append((cursor, end))
+    for para_start, para_end in _paragraphs(text, start, end):
+        cursor = para_start
+        for match in _BOUNDARY.finditer(text, para_start, para_end):
+            following = _NEXT_CHAR.search(text, match.end(), para_end)
+            if following and (following.group().islower() or following.group() in ",;:)"):
+                continue  # "e.g. something", "3 a.m. on" – the sentence goes on
+            if following and _is_abbreviation(text, match.start()):
+                continue
+            spans.append((cursor, match.end()))
+            cursor = match.end()
+        spans.append((cursor, para_end))
     return [trimmed for span in spans if (trimmed := _trim(text, *span))]
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds, cursor = [], start
+    for gap in _BLANK_LINE.finditer(text, start, end):
+        bounds.append((cursor, gap.start()))
+        cursor = gap.end()
+    bounds.append((cursor, end))
+    return bounds
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -17,7 +17,7 @@ LOWEST_LEVEL = 7  # bold and bare headings rank below every "#" heading
 
 
 def strip_unsupported(answer: str, report: CheckReport) -> str:
-    """`answer` without the sentences `report` marks unsupported, headings kept only if non-empty."""
+    """`answer` minus the sentences `report` marks unsupported; empty headings go too."""
     drops = sorted((s.start, s.end) for s in report.sentences if s.verdict == "unsupported")
     if any(end > len(answer) or start < 0 for start, end in drops):
         raise ValueError("the report does not belong to this answer")
@@ -29,7 +29,8 @@ def strip_unsupported(answer: str, report: CheckReport) -> str:
     lines = [re.sub(r"[ \t]{2,}", " ", line).rstrip() for line in "".join(pieces).split("\n")]
     had_text = [bool(line.strip()) for line in answer.split("\n")]
     kept = [
-        line for line, before in zip(lines, had_text, strict=False)
+        line
+        for line, before in zip(lines, had_text, strict=False)
         if not (before and _EMPTY_BULLET.match(line))
     ]
     return _tidy("\n".join(_drop_empty_headings(kept)))

@@ -566,10 +566,7 @@
       this.data = { answer: '', citations: [], sentences: null, citation_check: null, covered: true, uncovered: [] };
       this.record = null; // the persisted turn, once finished
       this.pending = false;
-      this.body = h('div', { class: 'answer' }, h('div', { class: 'typing' }, [
-        h('span', { 'aria-hidden': 'true' }), h('span', { 'aria-hidden': 'true' }), h('span', { 'aria-hidden': 'true' }),
-        h('span', { class: 'sr-only', text: 'Looking through the sources…' }),
-      ]));
+      this.body = h('div', { class: 'answer' }, typingDots());
       this.notices = h('div', { class: 'notices' });
       this.meta = h('div', { class: 'meta-row' });
       this.sources = h('div', { class: 'sources-wrap' });
@@ -586,7 +583,16 @@
 
     /* --- streaming events */
 
+    /**
+     * In LLM mode the first citations are `provisional` (candidates without quotes, final
+     * ones come with `done`); `restart` means the LLM failed mid-answer and the text so far
+     * is replaced by the extractive answer that follows.
+     */
     onCitations(data) {
+      if (data.restart) {
+        this.data.answer = '';
+        this.body.replaceChildren(typingDots());
+      }
       this.data.citations = Array.isArray(data.citations) ? data.citations : [];
       this.data.covered = data.covered !== false;
       this.data.uncovered = data.uncovered || [];
@@ -644,6 +650,7 @@
 
     renderBody() {
       if (!this.data.answer) return; // keep the typing dots until text arrives
+      if (!this.data.covered) return this.body.replaceChildren(); // the notice says it all
       const body = document.createDocumentFragment();
       renderAnswer(body, this.data.answer, {
         unsupported: this.unsupportedRanges(),
@@ -651,6 +658,7 @@
         flag: (range) => this.unsupportedFlag(range.sentence),
       });
       this.body.replaceChildren(body);
+      this.w.tips.prune();
       this.renderMeta();
     }
 
@@ -669,7 +677,8 @@
 
     quoteTip(c) {
       const src = [c.title, siteOf(c.url)].filter(Boolean).join(' · ');
-      return [h('p', { class: 'tip-quote', text: c.quote || '' }), h('p', { class: 'tip-src', text: src })];
+      const quote = c.quote ? h('p', { class: 'tip-quote', text: c.quote }) : null; // provisional: no quote yet
+      return [quote, h('p', { class: 'tip-src', text: src })].filter(Boolean);
     }
 
     unsupportedFlag(sentence) {
@@ -689,21 +698,20 @@
       const parts = [];
       if (!this.data.covered) {
         const missing = (this.data.uncovered || []).filter(Boolean);
+        const about = missing.length ? `Nothing in the articles I answer from is about “${missing.join('”, “')}”.` : 'The articles I answer from don’t discuss this.';
         parts.push(
           h('div', { class: 'alert info', role: 'note' }, [
             icon('book', 18),
-            h('div', null, [
+            h('div', { class: 'alert-main' }, [
               h('p', { class: 'alert-title', text: 'My sources don’t cover this' }),
-              h('p', {
-                text: missing.length
-                  ? `I found nothing about: ${missing.join(', ')}. Try rephrasing, or ask about something the articles discuss.`
-                  : 'The articles I answer from don’t discuss this. Try rephrasing, or ask about something they do cover.',
-              }),
+              h('p', { text: `${about} Try rephrasing, or ask about something they do cover.` }),
             ]),
           ])
         );
       }
-      if (this.data.notice) parts.push(h('p', { class: 'notice', text: this.data.notice }));
+      // The service also appends "My sources don't cover X." to partial answers: say it once.
+      const notice = String(this.data.notice || '').trim();
+      if (notice && this.data.covered && !this.data.answer.includes(notice)) parts.push(h('p', { class: 'notice', text: notice }));
       const asked = String(this.data.question || '').trim();
       if (asked && asked.toLowerCase() !== String(this.question).trim().toLowerCase()) {
         parts.push(h('p', { class: 'searched', text: `Searched for “${asked}”` }));
@@ -897,6 +905,13 @@
     }
   }
 
+  function typingDots() {
+    return h('div', { class: 'typing' }, [
+      h('span', { 'aria-hidden': 'true' }), h('span', { 'aria-hidden': 'true' }), h('span', { 'aria-hidden': 'true' }),
+      h('span', { class: 'sr-only', text: 'Looking through the sources…' }),
+    ]);
+  }
+
   function formatDate(value) {
     if (!value) return '';
     const d = new Date(value);
@@ -983,6 +998,10 @@
         el.addEventListener('pointerleave', () => hide());
         el.addEventListener('focus', () => show(el));
         el.addEventListener('blur', () => hide(true));
+      },
+      /** Hide the tooltip if its anchor was re-rendered away (the answer is still streaming). */
+      prune() {
+        if (anchor && !anchor.isConnected) hide(true);
       },
       /** Returns true when a tooltip was open (so Escape closes it rather than the panel). */
       dismiss() {

@@ -1,0 +1,64 @@
+"""Embeddings of chunk sentences, cached: the same popular chunks come back question after question.
+
+Embedding ~60 candidate sentences is most of an extractive answer's time on a CPU;
+a chunk's sentences never change (chunk ids change with content), so their vectors
+are cached per service, keyed by (chunk id, start, end). A two-sentence quote's vector
+is the normalised sum of its sentences', which ranks and de-duplicates as well as
+embedding the pair and costs nothing extra.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.answer.quotes import Quote
+from ingest.embed import Embedder
+
+_Key = tuple[str, int, int]
+
+
+class QuoteVectors:
+    """Vectors of quotes (and of any extra texts) from at most one embedder call."""
+
+    def __init__(self, embedder: Embedder, capacity: int = 20_000) -> None:
+        self.embedder = embedder
+        self.capacity = capacity
+        self._cache: OrderedDict[_Key, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(
+        self, quotes: Sequence[Quote], extra_texts: Sequence[str] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(one row per quote, one row per extra text); only uncached sentences are embedded,
+        together with the extra texts, in a single call."""
+        keys = [[(q.chunk.id, s, e) for s, e in q.sentences] for q in quotes]
+        texts = {(q.chunk.id, s, e): q.chunk.text[s:e] for q in quotes for s, e in q.sentences}
+        with self._lock:
+            known = {k: self._cache[k] for k in texts if k in self._cache}
+            for k in known:
+                self._cache.move_to_end(k)
+        missing = [k for k in texts if k not in known]
+        batch = [texts[k] for k in missing] + list(extra_texts)
+        dim = self.embedder.dim
+        vectors = self.embedder.embed(batch) if batch else np.zeros((0, dim), dtype=np.float32)
+        fresh = dict(zip(missing, vectors[: len(missing)], strict=True))
+        self._remember(fresh)
+        found = {**known, **fresh}
+        rows = [_unit(np.sum([found[k] for k in ks], axis=0)) for ks in keys]
+        quote_vectors = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
+        return quote_vectors, vectors[len(missing) :]
+
+    def _remember(self, fresh: dict[_Key, np.ndarray]) -> None:
+        with self._lock:
+            self._cache.update(fresh)
+            while len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm if norm else vector).astype(np.float32)

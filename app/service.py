@@ -1,0 +1,366 @@
+"""AskService: condense -> retrieve -> answer -> check, for /v1/ask and its streaming twin.
+
+Every answer, extractive or LLM, goes through the citation check before it is sent;
+strict mode then drops what the check did not find supported. An LLM that fails or
+times out never fails the request: the extractive answerer answers instead and the
+response says `degraded: true`.
+
+Streaming events, in order:
+
+- `citations` {citations, question, mode, covered, uncovered, provisional, restart}:
+  in extractive mode the final citations. In LLM mode, `provisional: true`: the
+  candidate sources numbered as in the prompt (the ids the streamed [n] markers use),
+  without quotes, since the final quotes and numbering exist only once the text is
+  complete. If the LLM fails mid-stream, a second `citations` event with
+  `restart: true` tells the client to discard the text so far; the extractive
+  answer follows.
+- `delta` {text}: answer text, repeatedly.
+- `check` {sentences, citation_check}: the verdicts, for the final (renumbered) answer.
+- `done`: the full AskResponse. Its `answer` and `citations` are authoritative: in LLM
+  mode the markers are renumbered by first use there, so they can differ from the
+  streamed text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from app.answer.draft import Draft
+from app.answer.extractive import ExtractiveAnswerer
+from app.answer.llm import LLMAnswerer
+from app.answer.vectors import QuoteVectors
+from app.check.models import CheckReport, CitationId, SourceText
+from app.check.strip import strip_unsupported
+from app.condense import Condenser, LLMCondenser, RuleCondenser
+from app.fragments import text_fragment_url
+from app.llm import ChatClient, LLMError
+from app.models import AnswerSentence, AskRequest, AskResponse, Citation
+from app.prompts import load_prompt
+from app.retrieve import HybridRetriever, Retrieval
+from app.settings import Settings
+from ingest.embed import Embedder
+from ingest.store import VectorStore
+
+log = logging.getLogger("careerqa.service")
+
+ResolvedMode = Literal["extractive", "llm"]
+_TOPIC_WORDS = 10  # longer uncovered parts are shortened when named back
+
+
+class Checker(Protocol):
+    """The citation checker as the service uses it (app.check.CitationChecker)."""
+
+    def check(
+        self,
+        answer: str,
+        sources: Sequence[SourceText],
+        quotes: dict[CitationId, str] | None = None,
+        extra_sources: Iterable[SourceText] = (),
+    ) -> CheckReport: ...
+
+
+@dataclass
+class _Turn:
+    """One request on its way through the stages."""
+
+    request: AskRequest
+    mode: ResolvedMode
+    strict: bool
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    question: str = ""
+    retrieval: Retrieval | None = None
+    degraded: bool = False
+    notice: str | None = None
+
+    def lap(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - since) * 1000
+        return now
+
+
+class AskService:
+    """Answers questions from one store; built once per app in the lifespan."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: VectorStore,
+        embedder: Embedder,
+        checker: Checker,
+        llm: ChatClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.checker = checker
+        self.retriever = HybridRetriever(store, embedder, settings)
+        vectors = QuoteVectors(embedder)  # shared: both answerers embed the same chunks
+        self.extractive = ExtractiveAnswerer(embedder, vectors=vectors)
+        self.rules: Condenser = RuleCondenser()
+        self.llm_answerer: LLMAnswerer | None = None
+        self.llm_condenser: Condenser | None = None
+        if llm is not None:
+            self.llm_answerer = LLMAnswerer(llm, embedder, load_prompt(settings, "answer"),
+                                            vectors=vectors)
+            self.llm_condenser = LLMCondenser(llm, load_prompt(settings, "condense"), self.rules)
+
+    def refresh(self) -> None:
+        """Call after an ingest: rebuilds the BM25 index."""
+        self.retriever.refresh()
+
+    # --- the request/response API -----------------------------------------------------------
+
+    def ask(self, request: AskRequest) -> AskResponse:
+        turn = self._turn(request)
+        self._prepare(turn)
+        assert turn.retrieval is not None
+        if not turn.retrieval.covered:
+            return self._finish(turn, _not_covered_draft(turn.retrieval))
+        t0 = time.perf_counter()
+        draft = self._draft(turn)
+        turn.lap("answer", t0)
+        return self._finish(turn, draft)
+
+    async def stream(self, request: AskRequest) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """The same answer as events (see the module docstring for their order and meaning)."""
+        turn = self._turn(request)
+        await asyncio.to_thread(self._prepare, turn)
+        assert turn.retrieval is not None
+        retrieval = turn.retrieval
+        t0 = time.perf_counter()
+        if not retrieval.covered:
+            draft = _not_covered_draft(retrieval)
+        elif turn.mode == "llm" and self.llm_answerer is not None:
+            yield "citations", self._citations_event(turn, candidates=True)
+            parts: list[str] = []
+            try:
+                async for delta in self.llm_answerer.astream(retrieval):
+                    parts.append(delta)
+                    yield "delta", {"text": delta}
+                draft = await asyncio.to_thread(self.llm_answerer.finish, "".join(parts),
+                                                retrieval)
+            except LLMError as exc:
+                draft = await asyncio.to_thread(self._degrade, turn, exc)
+                yield "citations", self._citations_event(turn, draft=draft, restart=bool(parts))
+                for piece in _pieces(draft.answer):
+                    yield "delta", {"text": piece}
+            turn.lap("answer", t0)
+            response = await asyncio.to_thread(self._finish, turn, draft)
+            if retrieval.uncovered and not turn.degraded:
+                yield "delta", {"text": "\n\n" + _uncovered_line(retrieval.uncovered)}
+            yield "check", _check_event(response)
+            yield "done", response.model_dump()
+            return
+        else:
+            draft = await asyncio.to_thread(self._draft, turn)
+        turn.lap("answer", t0)
+        response = await asyncio.to_thread(self._finish, turn, draft)
+        yield "citations", self._citations_event(turn, response=response)
+        for piece in _pieces(response.answer):
+            yield "delta", {"text": piece}
+        yield "check", _check_event(response)
+        yield "done", response.model_dump()
+
+    # --- stages -----------------------------------------------------------------------------
+
+    def _turn(self, request: AskRequest) -> _Turn:
+        mode = request.mode or self.settings.answer_mode
+        if mode == "auto":
+            mode = "llm" if self.settings.llm_base_url and self.llm_answerer else "extractive"
+        strict = self.settings.check_strict if request.strict is None else request.strict
+        turn = _Turn(request, mode, strict)
+        if mode == "llm" and self.llm_answerer is None:
+            turn.mode, turn.degraded = "extractive", True
+            turn.notice = "No language model is configured; this answer quotes the sources."
+        return turn
+
+    def _prepare(self, turn: _Turn) -> None:
+        """Condense (when there is history), then retrieve."""
+        request = turn.request
+        t0 = time.perf_counter()
+        question = request.question.strip()
+        if request.history:
+            condenser = self.llm_condenser if turn.mode == "llm" and self.llm_condenser else None
+            question = (condenser or self.rules).condense(question, request.history)
+        turn.question = question
+        t0 = turn.lap("condense", t0)
+        turn.retrieval = self.retriever.retrieve(question, request.top_k, request.filters)
+        turn.lap("retrieve", t0)
+
+    def _draft(self, turn: _Turn) -> Draft:
+        assert turn.retrieval is not None
+        if turn.mode == "llm" and self.llm_answerer is not None:
+            try:
+                return self.llm_answerer.answer(turn.retrieval)
+            except LLMError as exc:
+                return self._degrade(turn, exc)
+        return self.extractive.answer(turn.retrieval)
+
+    def _degrade(self, turn: _Turn, exc: LLMError) -> Draft:
+        """The LLM failed: answer extractively and say so."""
+        assert turn.retrieval is not None
+        log.warning("LLM answer failed (%s: %s); answering extractively", exc.reason, exc)
+        turn.mode, turn.degraded = "extractive", True
+        turn.notice = (
+            f"The language model was unavailable ({exc.reason}); "
+            "this answer quotes the sources instead."
+        )
+        return self.extractive.answer(turn.retrieval)
+
+    def _finish(self, turn: _Turn, draft: Draft) -> AskResponse:
+        """Add the uncovered parts, check the citations (strict: drop failures), respond."""
+        assert turn.retrieval is not None
+        retrieval = turn.retrieval
+        if retrieval.covered and retrieval.uncovered:
+            draft.answer = draft.answer.rstrip() + "\n\n" + _uncovered_line(retrieval.uncovered)
+        t0 = time.perf_counter()
+        report = self._check(draft, retrieval)
+        if turn.strict and any(s.verdict == "unsupported" for s in report.sentences):
+            draft = draft.renumbered(strip_unsupported(draft.answer, report))
+            report = self._check(draft, retrieval)
+        turn.lap("check", t0)
+        turn.timings["total"] = (time.perf_counter() - turn.started) * 1000
+        return AskResponse(
+            answer=draft.answer,
+            sentences=_sentences(draft.answer, report),
+            citations=[_citation(c) for c in draft.citations],
+            citation_check=_summary(report),
+            covered=retrieval.covered,
+            uncovered=retrieval.uncovered,
+            question=turn.question,
+            mode=turn.mode,
+            degraded=turn.degraded,
+            notice=turn.notice or (_uncovered_line(retrieval.uncovered)
+                                   if retrieval.uncovered else None),
+            timings_ms={k: round(v, 2) for k, v in turn.timings.items()},
+        )
+
+    def _check(self, draft: Draft, retrieval: Retrieval) -> CheckReport:
+        """Cited chunks are the sources; the other retrieved chunks are candidates for
+        misattribution ("source 2 says that, not source 1")."""
+        cited = {c.chunk.id for c in draft.citations}
+        sources = [SourceText(id=c.id, text=c.chunk.text, url=c.chunk.url)
+                   for c in draft.citations]
+        extras = [
+            SourceText(id=f"r{i}", text=hit.chunk.text, url=hit.chunk.url)
+            for i, hit in enumerate(retrieval.hits, 1)
+            if hit.chunk.id not in cited
+        ]
+        quotes: dict[CitationId, str] = {c.id: c.quote for c in draft.citations}
+        return self.checker.check(draft.answer, sources, quotes=quotes, extra_sources=extras)
+
+    def _citations_event(
+        self,
+        turn: _Turn,
+        *,
+        response: AskResponse | None = None,
+        draft: Draft | None = None,
+        candidates: bool = False,
+        restart: bool = False,
+    ) -> dict[str, Any]:
+        assert turn.retrieval is not None
+        if candidates:
+            items = [
+                {"id": i, "url": h.chunk.url, "title": h.chunk.title,
+                 "heading_path": list(h.chunk.heading_path), "chunk_id": h.chunk.id,
+                 "score": round(h.score, 4)}
+                for i, h in enumerate(turn.retrieval.hits, 1)
+            ]
+        elif response is not None:
+            items = [c.model_dump() for c in response.citations]
+        else:
+            items = [_citation(c).model_dump() for c in (draft.citations if draft else [])]
+        return {
+            "citations": items,
+            "question": turn.question,
+            "mode": turn.mode,
+            "covered": turn.retrieval.covered,
+            "uncovered": turn.retrieval.uncovered,
+            "provisional": candidates,
+            "restart": restart,
+        }
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+
+def _not_covered_draft(retrieval: Retrieval) -> Draft:
+    topics = retrieval.uncovered or [retrieval.question]
+    return Draft(_uncovered_line(topics) + "\n", [], "extractive")
+
+
+def _uncovered_line(topics: list[str]) -> str:
+    """"My sources don't cover X." The checker reads this as a statement about the
+    sources, not a claim needing a citation, as long as it stays short."""
+    named = [_shorten(t) for t in topics]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    return f"My sources don't cover {listed}."
+
+
+def _shorten(topic: str) -> str:
+    words = topic.split()
+    return topic if len(words) <= _TOPIC_WORDS else " ".join(words[:_TOPIC_WORDS]) + " …"
+
+
+def _citation(c: Any) -> Citation:
+    chunk = c.chunk
+    return Citation(
+        id=c.id,
+        url=chunk.url,
+        fragment_url=text_fragment_url(chunk.url, c.quote),
+        title=chunk.title,
+        author=chunk.author,
+        published=chunk.published,
+        heading_path=list(chunk.heading_path),
+        quote=c.quote,
+        start=c.start,
+        end=c.end,
+        chunk_id=chunk.id,
+        chunk_start=c.chunk_start,
+        chunk_end=c.chunk_end,
+        score=round(c.score, 4),
+        content_hash=chunk.doc_hash,
+        fetched_at=chunk.fetched_at,
+    )
+
+
+def _sentences(answer: str, report: CheckReport) -> list[AnswerSentence]:
+    """The claims of the answer with their verdicts (headings and connectives left out)."""
+    return [
+        AnswerSentence(
+            text=answer[s.start : s.end],
+            citations=[c for c in s.citations if isinstance(c, int)],
+            supported=s.verdict == "supported",
+            verdict=s.verdict,
+            score=round(s.score or 0.0, 4),
+            reason=s.message or s.reason,
+        )
+        for s in report.sentences
+        if s.verdict != "not_a_claim"
+    ]
+
+
+def _summary(report: CheckReport) -> dict[str, Any]:
+    return {
+        "recall": round(report.recall, 4),
+        "precision": round(report.precision, 4),
+        "passed": report.passed,
+        "problems": [p.model_dump() for p in report.problems],
+        "judge": report.judge,
+    }
+
+
+def _check_event(response: AskResponse) -> dict[str, Any]:
+    return {
+        "sentences": [s.model_dump() for s in response.sentences],
+        "citation_check": response.citation_check,
+    }
+
+
+def _pieces(answer: str) -> list[str]:
+    """An extractive answer streamed line by line, newlines kept, so it renders as it comes."""
+    return [line for line in answer.splitlines(keepends=True) if line]

@@ -1,0 +1,153 @@
+"""Splitting answers into claims: citation markers, sentence boundaries, headings and bullets."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.check.claims import is_connective, parse_markers, split_claims
+from app.check.sentences import sentence_spans
+
+
+def claims_of(answer: str) -> list[tuple[str, str, tuple]]:
+    return [(c.kind, c.text, c.citations) for c in split_claims(answer)]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("Alert fatigue fell by 50% [1].", (1,)),
+        ("Alert fatigue fell by 50%.[1]", (1,)),
+        ("Alert fatigue fell by 50% [1][2].", (1, 2)),
+        ("Alert fatigue fell by 50% [1, 2].", (1, 2)),
+        ("Alert fatigue fell by 50% [1;3].", (1, 3)),
+        ("Alert fatigue fell by 50% [1-3].", (1, 2, 3)),
+        ("Alert fatigue fell by 50% [2–4].", (2, 3, 4)),
+        ("Alert fatigue fell by 50% [3-1].", (1, 2, 3)),
+        ("Alert fatigue fell by 50% [1-2, 5][7].", (1, 2, 5, 7)),
+        ("Alert fatigue fell by 50% [Source 2].", (2,)),
+        ("Alert fatigue fell by 50% [S1][doc-2].", ("S1", "doc-2")),
+        ("Alert fatigue [1] fell by 50% [2].", (1, 2)),
+    ],
+)
+def test_every_marker_form_is_parsed(text: str, ids: tuple) -> None:
+    clean, found = parse_markers(text)
+    assert found == ids
+    assert clean == "Alert fatigue fell by 50%." or "[" not in clean
+
+
+def test_markers_are_removed_and_spacing_before_the_period_is_tidied() -> None:
+    assert parse_markers("Alert fatigue fell by 50% [1][2].")[0] == "Alert fatigue fell by 50%."
+
+
+def test_a_repeated_citation_counts_once() -> None:
+    assert parse_markers("It fell [1][1, 2][2].")[1] == (1, 2)
+
+
+def test_an_absurd_range_keeps_only_its_endpoints() -> None:
+    assert parse_markers("It fell [1-5000].")[1] == (1, 5000)
+
+
+def test_links_and_bracketed_words_are_not_citations() -> None:
+    clean, ids = parse_markers("See [the runbook](http://x/1) and the [sic] note [2].")
+    assert ids == (2,)
+    assert "[the runbook](http://x/1)" in clean and "[sic]" in clean
+
+
+def test_markers_after_the_final_period_stay_with_their_sentence() -> None:
+    answer = "Alert fatigue fell by 50%. [1] Escalations got smoother.[2][3] Pages fell [4]."
+    assert claims_of(answer) == [
+        ("sentence", "Alert fatigue fell by 50%.", (1,)),
+        ("sentence", "Escalations got smoother.", (2, 3)),
+        ("sentence", "Pages fell.", (4,)),
+    ]
+
+
+def test_abbreviations_and_decimals_do_not_end_a_sentence() -> None:
+    answer = "Teams use tools, e.g. Cachescope, to debug 2.5x faster [1]. It spread [2]."
+    assert [c.citations for c in split_claims(answer)] == [(1,), (2,)]
+
+
+@pytest.mark.parametrize(
+    "heading", ["### Ownership", "**Ownership**", "Ownership", "**Key steps:**"]
+)
+def test_headings_are_not_claims(heading: str) -> None:
+    claims = split_claims(f"{heading}\nThe engineer owned the outcome [1].")
+    assert [c.kind for c in claims] == ["heading", "sentence"]
+    assert claims[0].text == heading.strip("#* ").rstrip("*")
+    assert not claims[0].is_claim
+
+
+def test_bullets_are_claims_with_their_citations() -> None:
+    claims = split_claims(
+        "Steps:\n- Every alert got a runbook [2]\n* Noisy alerts were deleted [1]."
+    )
+    assert [(c.kind, c.text, c.citations) for c in claims] == [
+        ("heading", "Steps:", ()),
+        ("bullet", "Every alert got a runbook", (2,)),
+        ("bullet", "Noisy alerts were deleted.", (1,)),
+    ]
+
+
+def test_a_short_uncited_bullet_is_a_label_not_a_claim() -> None:
+    assert [c.kind for c in split_claims("- Runbooks\n- SLAs for response [1]")] == [
+        "heading",
+        "bullet",
+    ]
+
+
+def test_numbered_list_items_and_bold_leads_are_claims() -> None:
+    claims = split_claims("1. **Ownership:** teams own their alerts [3].")
+    assert (claims[0].kind, claims[0].text, claims[0].citations) == (
+        "bullet",
+        "Ownership: teams own their alerts.",
+        (3,),
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Here is what the sources say:",
+        "In short:",
+        "The sources do not say how long the rollout took.",
+        "What changed?",
+        "Overall, yes.",
+    ],
+)
+def test_connectives_and_meta_statements_need_no_citation(sentence: str) -> None:
+    assert is_connective(sentence)
+    assert not split_claims(f"Alert fatigue fell by 50% [1]. {sentence}")[1].is_claim
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Escalations fell by 40%.",
+        "Overall, escalations fell by 40%.",
+        "In short, the overhaul halved alert fatigue.",
+    ],
+)
+def test_an_uncited_factual_sentence_is_still_a_claim(sentence: str) -> None:
+    claims = split_claims(f"Alert fatigue fell by 50% [1]. {sentence}")
+    assert claims[1].is_claim and claims[1].citations == ()
+
+
+def test_offsets_point_at_the_sentence_and_its_markers_in_the_answer() -> None:
+    answer = "## Results\n\nAlert fatigue fell by 50% [1]. Escalations fell.[2]\n- A bullet [3]\n"
+    for claim in split_claims(answer):
+        raw = answer[claim.start : claim.end]
+        assert claim.text.rstrip(".").split()[0] in raw
+    assert [answer[c.start : c.end] for c in split_claims(answer)][1:] == [
+        "Alert fatigue fell by 50% [1].",
+        "Escalations fell.[2]",
+        "A bullet [3]",
+    ]
+
+
+def test_sentence_spans_keep_quotes_exact() -> None:
+    text = 'He said "no." Then left. Mr. Smith stayed at 3 a.m. on call.'
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        'He said "no."',
+        "Then left.",
+        "Mr. Smith stayed at 3 a.m. on call.",
+    ]

@@ -1,0 +1,204 @@
+"""Hybrid retrieval over the real sample store: ranking, diversity, filters, coverage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.coverage import split_question, topic_of, unknown_key_terms
+from app.models import Filters
+from app.retrieve import HybridRetriever
+from app.settings import Settings
+from ingest.records import Chunk
+from ingest.store import ChromaStore
+from tests.corpus_fixture import SAMPLE_BASE_URL, build_sample_store
+
+PORTAL = "case-studies/portal-video-calling-reliability.html"
+
+
+@pytest.fixture(scope="session")
+def sample_store(embedder, tmp_path_factory) -> ChromaStore:
+    return build_sample_store(embedder, tmp_path_factory.getbasetemp() / "sample-store")
+
+
+@pytest.fixture(scope="session")
+def retriever(sample_store, embedder) -> HybridRetriever:
+    return HybridRetriever(sample_store, embedder, Settings(_env_file=None))
+
+
+def _page(url: str) -> str:
+    return url.removeprefix(SAMPLE_BASE_URL)
+
+
+def test_portal_question_ranks_the_portal_case_study_first(retriever):
+    result = retriever.retrieve("How did the Portal video calling team reduce call drops?")
+    assert result.covered
+    assert _page(result.hits[0].chunk.url) == PORTAL
+    assert result.best_dense > 0.6
+
+
+def test_hits_carry_normalized_fused_scores_and_both_signals(retriever):
+    result = retriever.retrieve("How did the Portal team reduce video call drops?", top_k=6)
+    assert len(result.hits) == 6
+    assert all(0.0 <= h.score <= 1.0 for h in result.hits)
+    assert any(h.dense is not None and h.bm25 > 0 for h in result.hits)
+    assert result.hits[0].score == pytest.approx(max(h.score for h in result.hits))
+    assert result.query_vector.shape == (384,)
+    assert np.isclose(np.linalg.norm(result.query_vector), 1.0, atol=1e-3)
+
+
+def test_bm25_finds_a_name_only_one_article_uses(retriever):
+    result = retriever.retrieve("What is CallPulse?")
+    assert result.covered
+    assert any(h.bm25 > 0 and "CallPulse" in h.chunk.text for h in result.hits[:3])
+
+
+def test_one_article_never_fills_every_slot(retriever):
+    for question in (
+        "How did the Portal team reduce video call drops?",
+        "What is the difference between mentoring and sponsorship?",
+        "How did an engineer save $10M in cloud costs?",
+    ):
+        result = retriever.retrieve(question, top_k=8)
+        per_url = Counter(h.chunk.url for h in result.hits)
+        assert max(per_url.values()) <= 4, (question, per_url)
+        assert len(per_url) >= 3, (question, per_url)
+
+
+def test_a_broad_question_draws_on_many_articles(retriever):
+    result = retriever.retrieve("What do great staff engineers do?", top_k=8)
+    urls = [h.chunk.url for h in result.hits]
+    assert len(set(urls)) == len(urls) == 8
+
+
+def test_no_two_hits_are_the_same_text(retriever):
+    result = retriever.retrieve("How do staff engineers build trust?", top_k=10)
+    texts = [h.chunk.text for h in result.hits]
+    assert len(set(texts)) == len(texts)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How did the Portal video calling team reduce call drops?",
+        "What do great staff engineers do?",
+        "What is the difference between mentoring and sponsorship?",
+        "How did an engineer save $10M in cloud costs?",
+        "How should I write a design doc?",
+        "What is an SLO?",
+        "How do I influence other teams without authority?",
+        "How to reduce alert fatigue?",
+        "What should I do in my first 90 days?",
+    ],
+)
+def test_in_scope_questions_are_covered(retriever, question):
+    result = retriever.retrieve(question)
+    assert result.covered, (question, result.best_dense)
+    assert result.uncovered == []
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What is a good sourdough hydration?", "a good sourdough hydration"),
+        ("How do I negotiate rent in Berlin?", "how to negotiate rent in Berlin"),
+        ("Who won the 2018 World Cup?", "Who won the 2018 World Cup"),
+        ("How do I fix my car's brakes?", "how to fix my car's brakes"),
+        ("Recommend a good novel", "Recommend a good novel"),
+        ("What is quantum computing?", "quantum computing"),
+    ],
+)
+def test_out_of_scope_questions_are_not_covered_and_named(retriever, question, topic):
+    result = retriever.retrieve(question)
+    assert not result.covered, (question, result.best_dense)
+    assert result.uncovered == [topic]
+
+
+def test_multi_part_question_answers_the_covered_part_and_names_the_rest(retriever):
+    result = retriever.retrieve("What do staff engineers do and what's the best pizza in Naples?")
+    assert result.covered
+    assert result.uncovered == ["the best pizza in Naples"]
+    assert result.query == "What do staff engineers do"
+    assert not any("pizza" in h.chunk.text.lower() for h in result.hits)
+
+
+def test_a_name_no_source_mentions_is_reported(retriever):
+    result = retriever.retrieve("How did the Portal team at Netflix reduce video call drops?")
+    assert result.covered
+    assert result.uncovered == ["Netflix"]
+
+
+def test_url_prefix_filter_keeps_only_matching_chunks(retriever):
+    prefix = SAMPLE_BASE_URL + "case-studies/"
+    result = retriever.retrieve(
+        "What is the difference between mentoring and sponsorship?",
+        filters=Filters(url_prefix=prefix),
+    )
+    assert result.hits
+    assert all(h.chunk.url.startswith(prefix) for h in result.hits)
+    assert "l5-mentorship-program" in result.hits[0].chunk.url
+
+
+def test_heading_filter_matches_heading_path_case_insensitively(retriever):
+    result = retriever.retrieve("How do staff engineers help others grow?",
+                                filters=Filters(heading="SPONSORSHIP"))
+    assert result.hits
+    assert all("sponsorship" in " > ".join(h.chunk.heading_path).lower() for h in result.hits)
+
+
+def test_site_filter_for_another_host_finds_nothing(retriever):
+    result = retriever.retrieve("What do great staff engineers do?",
+                                filters=Filters(site="blog.example.com"))
+    assert result.hits == []
+    assert not result.covered
+    same_host = retriever.retrieve("What do great staff engineers do?",
+                                   filters=Filters(site="fieldnotes.example"))
+    assert same_host.covered and same_host.hits
+
+
+def test_timings_cover_every_stage(retriever):
+    result = retriever.retrieve("How should I write a design doc?")
+    assert {"embed", "dense", "bm25", "coverage", "rank", "total"} <= set(result.timings_ms)
+    assert all(v >= 0 for v in result.timings_ms.values())
+
+
+def test_refresh_indexes_chunks_ingested_after_construction(embedder, tmp_path: Path):
+    store = ChromaStore.from_settings(Settings(data_dir=tmp_path, _env_file=None))
+    retriever = HybridRetriever(store, embedder, Settings(_env_file=None))
+    assert retriever.retrieve("zebrafish husbandry").hits == []
+
+    chunk = Chunk(id="c1", text="Zebrafish husbandry needs clean water and a steady routine.",
+                  url="https://lab.example/fish", title="Fish care", heading_path=("Fish care",),
+                  position=0, start=0, end=58, doc_hash="h", fetched_at="2026-01-01")
+    store.replace_document(chunk.url, [chunk], embedder.embed([chunk.text]))
+    retriever.refresh()
+    result = retriever.retrieve("zebrafish husbandry")
+    assert [h.chunk.id for h in result.hits] == ["c1"]
+    assert result.hits[0].bm25 > 0
+
+
+def test_split_question_keeps_one_topic_and_splits_two_questions():
+    assert split_question("What is the difference between mentoring and sponsorship?") == [
+        "What is the difference between mentoring and sponsorship"
+    ]
+    assert split_question("What do staff engineers do and what's the best pizza in Naples?") == [
+        "What do staff engineers do", "what's the best pizza in Naples"
+    ]
+    # "what did they measure" leans on the first part: it is not a question of its own.
+    assert len(split_question("How did the Portal team cut drops, and what did they measure?")) == 1
+
+
+def test_topic_of_turns_a_question_into_a_topic():
+    assert topic_of("What's the best pizza in Naples?") == "the best pizza in Naples"
+    assert topic_of("How do I negotiate rent in Berlin?") == "how to negotiate rent in Berlin"
+    assert topic_of("and tell me about design docs") == "design docs"
+
+
+def test_unknown_key_terms_are_names_and_figures_missing_from_the_vocabulary():
+    vocabulary = {"portal", "10m", "meta"}
+    assert unknown_key_terms("Did Meta save $10M or $20M in Naples?", vocabulary) == [
+        "$20M", "Naples"
+    ]
