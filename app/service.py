@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from app.answer.draft import Draft
+from app.answer.draft import Draft, DraftCitation
 from app.answer.extractive import ExtractiveAnswerer
 from app.answer.llm import LLMAnswerer
 from app.answer.vectors import QuoteVectors
@@ -150,14 +150,14 @@ class AskService:
                     yield "delta", {"text": piece}
             turn.lap("answer", t0)
             response = await asyncio.to_thread(self._finish, turn, draft)
-            if retrieval.uncovered and not turn.degraded:
+            if retrieval.uncovered:  # `_finish` added it to the answer the deltas built
                 yield "delta", {"text": "\n\n" + _uncovered_line(retrieval.uncovered)}
             yield "check", _check_event(response)
             yield "done", response.model_dump()
             return
         else:
             draft = await asyncio.to_thread(self._draft, turn)
-        turn.lap("answer", t0)
+            turn.lap("answer", t0)
         response = await asyncio.to_thread(self._finish, turn, draft)
         yield "citations", self._citations_event(turn, response=response)
         for piece in _pieces(response.answer):
@@ -306,7 +306,7 @@ def _shorten(topic: str) -> str:
     return topic if len(words) <= _TOPIC_WORDS else " ".join(words[:_TOPIC_WORDS]) + " …"
 
 
-def _citation(c: Any) -> Citation:
+def _citation(c: DraftCitation) -> Citation:
     chunk = c.chunk
     return Citation(
         id=c.id,

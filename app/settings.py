@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=50)
     answer_mode: Literal["extractive", "llm", "auto"] = "extractive"
     min_retrieval_score: float = Field(
-        0.35, description="Below this best dense similarity, the sources are taken not to cover it."
+        0.25, description="Below this best dense similarity, the sources are taken not to cover it."
     )
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. .../v1")
     llm_model: str = "gpt-4o-mini"

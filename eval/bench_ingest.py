@@ -29,10 +29,12 @@ from ingest.store import ChromaStore
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title} | Bench Notes</title>
 <meta name="author" content="{author}"><meta property="article:published_time" content="2025-05-01">
-</head><body><div class="cookie-banner">We use cookies to improve this site. <button>OK</button></div>
+</head><body>
+<div class="cookie-banner">We use cookies to improve this site. <button>OK</button></div>
 <header><nav><a href="/">Home</a> <a href="/about">About</a></nav></header>
 <main><article><h1>{title}</h1>{body}</article>
-<section class="related"><h2>Related articles</h2><ul><li><a href="p1.html">More</a></li></ul></section>
+<section class="related"><h2>Related articles</h2>
+<ul><li><a href="p1.html">More</a></li></ul></section>
 </main><aside class="sidebar"><h3>Popular posts</h3></aside>
 <footer>© 2026 Bench Notes</footer><script>window.analytics = true;</script></body></html>"""
 

@@ -445,12 +445,16 @@ def measure_size(size: int, questions: list[str], embedder: Embedder, baseline_e
         for question in questions:
             http_ms.append(_timed(_ask, http.post, question, settings)[0])
 
+    # Once the set is cycled, questions repeat and find their chunks' sentence vectors
+    # cached; the first pass, where every question is new to the service, is reported apart.
     distinct = len(dict.fromkeys(questions))
     ours = {**_summary(ours_ms),
-            # Questions repeat once the set is cycled; the first pass shows any answer caching.
-            "first_pass_median_ms": round(statistics.median(ours_ms[:distinct]), 1),
+            "first_pass": _summary(ours_ms[:distinct]),
+            "repeats": _summary(ours_ms[distinct:]) if len(ours_ms) > distinct else None,
             "stages": _stage_medians(rows),
+            "first_pass_stages": _stage_medians(rows[:distinct]),
             "covered_share": round(covered / len(questions), 3)}
+    http = {**_summary(http_ms), "first_pass": _summary(http_ms[:distinct])}
     base = {**_summary(baseline_ms), "engine": "llama_index CitationQueryEngine + MockLLM",
             "verification": verification}
     ratio = ours["median_ms"] / base["median_ms"]
@@ -461,12 +465,16 @@ def measure_size(size: int, questions: list[str], embedder: Embedder, baseline_e
         "store": {"data_dir": str(settings.data_dir), "reused": store.reused,
                   "build_seconds": round(store.build_seconds, 1)},
         "ours_inprocess": ours,
-        "ours_http": _summary(http_ms),
+        "ours_http": http,
         "baseline": base,
         "ratio_ours_to_baseline": round(ratio, 2),
+        "ratio_first_pass_to_baseline": round(
+            ours["first_pass"]["median_ms"] / base["median_ms"], 2),
         "checker_median_ms": checker,
         "meets": {
             "median": (ours["median_ms"] < TARGETS["median_ms_at_10k"]) if size == 10_000 else None,
+            "median_first_pass": (ours["first_pass"]["median_ms"] < TARGETS["median_ms_at_10k"])
+            if size == 10_000 else None,
             "checker": None if checker is None else checker < TARGETS["checker_median_ms"],
             "ratio": ratio <= TARGETS["ratio_ours_to_baseline"],
         },
@@ -515,14 +523,16 @@ def run(sizes: list[int] | None = None, questions: int = 200, out: Path | None =
     }
     if out:
         out.write_text(json.dumps(result, indent=2))
-    _say(format_table(result))
+    _say(f"ms median/p95; {machine['usable_cores']} cores, load average "
+         f"{machine['load_average_at_start']} at start; targets {TARGETS}")
     return result
 
 
 def format_table(result: dict[str, Any]) -> str:
     """The figures as a fixed-width table: median/p95 end to end, stage medians, in ms."""
-    head = (f"{'chunks':>7}  {'ours in-proc':>14}  {'ours HTTP':>14}  {'baseline':>14}  "
-            f"{'ratio':>5}  {'retrieve':>8}  {'answer':>7}  {'check':>6}  {'load':>5}")
+    head = (f"{'chunks':>7}  {'ours in-proc':>14}  {'1st pass':>14}  {'ours HTTP':>14}  "
+            f"{'baseline':>14}  {'ratio':>5}  {'retrieve':>8}  {'answer':>7}  {'check':>6}  "
+            f"{'load':>5}")
     lines = [head, "-" * len(head)]
     for row in result["sizes"].values():
         stages = row["ours_inprocess"]["stages"]
@@ -530,6 +540,7 @@ def format_table(result: dict[str, Any]) -> str:
                                    for s in ("retrieve", "answer", "check"))
         lines.append(
             f"{row['chunks']:>7}  {_pair(row['ours_inprocess']):>14}  "
+            f"{_pair(row['ours_inprocess']['first_pass']):>14}  "
             f"{_pair(row['ours_http']):>14}  {_pair(row['baseline']):>14}  "
             f"{row['ratio_ours_to_baseline']:>5.2f}  {retrieve:>8.1f}  {answer:>7.1f}  "
             f"{check:>6.1f}  {row['load_average']['after'][0]:>5.2f}")

@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 
 from app.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import SentenceTransformerEmbedder
+from tests.corpus_fixture import SAMPLE_BASE_URL as SAMPLE_BASE
 from tests.http_server import SiteServer, serve_site
-
-SAMPLE_BASE = "http://127.0.0.1:8000/sample/"
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
@@ -50,6 +49,14 @@ def sample_settings(tmp_path_factory, embedder) -> Settings:
              progress=False).run(sample_site_specs(SAMPLE_SITE_DIR, SAMPLE_BASE))
     state.close()
     return settings
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_settings):
+    """The sample store itself (real Chroma, real pipeline)."""
+    from ingest.store import ChromaStore
+
+    return ChromaStore.from_settings(sample_settings)
 
 
 @pytest.fixture(scope="session")

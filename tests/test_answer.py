@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 
+import numpy as np
 import pytest
 
+from app.answer.draft import Draft, DraftCitation
 from app.answer.extractive import ExtractiveAnswerer, trait_name
 from app.answer.lead import question_topic
-from app.answer.quotes import DANGLING
+from app.answer.quotes import DANGLING, Quote
+from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
 from app.condense import RuleCondenser, is_follow_up
 from app.fragments import text_fragment_url
@@ -18,8 +21,7 @@ from app.retrieve import HybridRetriever
 from app.service import AskService
 from app.settings import Settings
 from ingest.records import Chunk
-from ingest.store import ChromaStore
-from tests.corpus_fixture import SAMPLE_BASE_URL, build_sample_store, sample_documents_by_url
+from tests.corpus_fixture import SAMPLE_BASE_URL, sample_documents_by_url
 
 STAFF = "What do great staff engineers do?"
 KNOWN_ANSWERS = {
@@ -31,11 +33,6 @@ KNOWN_ANSWERS = {
         "case-studies/ten-million-dollar-debugging.html",
 }
 MARKER = re.compile(r"\[(\d+)\]")
-
-
-@pytest.fixture(scope="session")
-def sample_store(embedder, tmp_path_factory) -> ChromaStore:
-    return build_sample_store(embedder, tmp_path_factory.getbasetemp() / "sample-store")
 
 
 @pytest.fixture(scope="session")
@@ -258,3 +255,47 @@ def test_long_quote_fragment_uses_start_and_end_words_with_dashes_encoded():
         "https://x.example/a#:~:text=Staff%20engineers%20own%20outcomes,"
         "a%20well%2Dknown%20one%2Doff%20fix."
     )
+
+
+# --- drafts and quote vectors -------------------------------------------------------------------
+
+
+def _chunk(text: str) -> Chunk:
+    return Chunk(id="c", text=text, url="https://x.example/a", title="A", heading_path=("A",),
+                 position=0, start=100, end=100 + len(text), doc_hash="h", fetched_at="")
+
+
+def test_renumbering_follows_first_use_drops_uncited_and_keeps_invalid_markers_last():
+    chunk = _chunk("Alpha beta gamma. Delta epsilon zeta.")
+    draft = Draft("One [2]. Two [3]. Three [1].", [
+        DraftCitation(1, chunk, 0, 17, 0.5), DraftCitation(2, chunk, 18, 37, 0.5),
+        DraftCitation(3, chunk, 0, 5, 0.5),
+    ], "extractive")
+    edited = draft.renumbered("One [2]. Two [9][1].")
+    assert edited.answer == "One [1]. Two [3][2]."
+    assert [(c.id, c.quote) for c in edited.citations] == [
+        (1, "Delta epsilon zeta."), (2, "Alpha beta gamma.")
+    ]
+    assert edited.citations[0].start == 118 and edited.citations[0].end == 137
+
+
+def test_quote_vectors_embed_each_sentence_once(embedder):
+    calls: list[list[str]] = []
+
+    class Recording:
+        name, dim = embedder.name, embedder.dim
+
+        def embed(self, texts: list[str]):
+            calls.append(list(texts))
+            return embedder.embed(texts)
+
+    chunk = _chunk("Staff engineers own outcomes. They also measure them.")
+    single = Quote(chunk, 0, 29, ((0, 29),))
+    pair = Quote(chunk, 0, 53, ((0, 29), (30, 53)))
+    vectors = QuoteVectors(Recording())
+    first, extra = vectors.embed([single, pair], ["a claim"])
+    assert calls == [["Staff engineers own outcomes.", "They also measure them.", "a claim"]]
+    second, _ = vectors.embed([pair])
+    assert len(calls) == 1  # cached
+    assert np.allclose(first[1], second[0]) and extra.shape == (1, embedder.dim)
+    assert np.isclose(np.linalg.norm(first[1]), 1.0, atol=1e-5)

@@ -374,6 +374,15 @@ def test_each_check_embeds_in_one_batch_and_repeated_sources_are_not_re_embedded
     assert source_sentences and not source_sentences & set(counting.batches[1])
 
 
+def test_prewarmed_sources_leave_only_the_answer_sentences_to_embed(embedder) -> None:
+    counting = CountingEmbedder(embedder)
+    judge = OfflineJudge(counting)
+    assert judge.prewarm(s.text for s in SOURCES) == 14  # every sentence of the three sources
+    counting.batches.clear()
+    CitationChecker(judge).check("Ignored pages became rarer at Instagram [1].", SOURCES)
+    assert counting.batches == [["Ignored pages became rarer at Instagram."]]
+
+
 def test_a_near_verbatim_answer_needs_no_embedding_at_all(embedder) -> None:
     counting = CountingEmbedder(embedder)
     CitationChecker(OfflineJudge(counting)).check(
@@ -401,6 +410,7 @@ def test_the_case_file_is_balanced_and_well_formed() -> None:
         assert case["supported"] == (case["kind"] in {"verbatim", "paraphrase"})
 
 
+@pytest.mark.slow
 def test_offline_checker_accuracy_on_the_labelled_cases(checker, capsys) -> None:
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     confusion = defaultdict(int)

@@ -18,19 +18,13 @@ from app.retrieve import Hit
 from app.service import AskService
 from app.settings import Settings
 from ingest.records import Chunk
-from ingest.store import ChromaStore
-from tests.corpus_fixture import build_sample_store, sample_documents_by_url
+from tests.corpus_fixture import sample_documents_by_url
 from tests.openai_server import FakeOpenAI, Reply, serve_openai, source_saying
 
 QUESTION = "How did the Portal team reduce video call drops?"
 WIFI = "unstable Wi-Fi"
 RESULT = "fell by 5% across the fleet"
 TIMEOUT = 1.0
-
-
-@pytest.fixture(scope="session")
-def sample_store(embedder, tmp_path_factory) -> ChromaStore:
-    return build_sample_store(embedder, tmp_path_factory.getbasetemp() / "sample-store")
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +218,18 @@ def test_stream_relays_model_deltas_then_checks_the_renumbered_answer(service, f
     done = events[-1][1]
     assert re.findall(r"\[(\d+)\]", done["answer"]) == ["1", "2"]
     assert done["citation_check"]["passed"] and done["mode"] == "llm"
+
+
+def test_stream_of_a_partly_covered_question_ends_naming_the_rest(service, fake_llm):
+    fake_llm.reply = answering(good_answer)
+    question = QUESTION.rstrip("?") + " and what's the best pizza in Naples?"
+    events = _events(service, AskRequest(question=question))
+    done = events[-1][1]
+    assert done["uncovered"] == ["the best pizza in Naples"]
+    streamed = "".join(data["text"] for name, data in events if name == "delta")
+    assert streamed.endswith("My sources don't cover the best pizza in Naples.")
+    assert done["answer"].rstrip().endswith("My sources don't cover the best pizza in Naples.")
+    assert done["citation_check"]["passed"]
 
 
 def test_stream_timeout_restarts_with_an_extractive_answer(service, fake_llm):

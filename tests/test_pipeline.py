@@ -108,8 +108,9 @@ def test_changed_page_replaces_exactly_its_chunks(sample_site, site_copy, ingest
     before = chunk_ids(store)
     page = site_copy / ARTICLE
     html = page.read_text(encoding="utf-8")
-    changed = html.replace("</article>", "<p>A brand new closing paragraph says that owners "
-                           "write a short retrospective within a week of every launch.</p></article>")
+    closing = ("<p>A brand new closing paragraph says that owners write a short "
+               "retrospective within a week of every launch.</p>")
+    changed = html.replace("</article>", closing + "</article>")
     sample_site.write(ARTICLE, changed)
 
     summary = ingestor.run(specs)

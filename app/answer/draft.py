@@ -57,16 +57,11 @@ class Draft:
         use and uncited ones dropped; markers naming no citation are kept, numbered after."""
         text = self.answer if answer is None else answer
         by_id = {c.id: c for c in self.citations}
-        order: dict[CitationId, int] = {}
-        for marker in MARKER.finditer(text):
-            for cid in parse_markers(marker.group(0))[1]:
-                if cid in by_id and cid not in order:
-                    order[cid] = len(order) + 1
-        valid = len(order)
-        for marker in MARKER.finditer(text):
-            for cid in parse_markers(marker.group(0))[1]:
-                if cid not in order:
-                    order[cid] = valid + 1 + sum(1 for k in order if k not in by_id)
+        used = dict.fromkeys(
+            cid for marker in MARKER.finditer(text) for cid in parse_markers(marker.group(0))[1]
+        )
+        valid = [cid for cid in used if cid in by_id]
+        order = {cid: n for n, cid in enumerate(valid + [c for c in used if c not in by_id], 1)}
         new_text = rewrite_markers(text, lambda cid, _pos: [order[cid]])
         citations = sorted(
             (

@@ -79,6 +79,9 @@ class EmbeddingCache:
         self._store: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._store)
+
     def vectors(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         missing: list[str] = []
@@ -117,6 +120,24 @@ class OfflineJudge:
     ) -> None:
         self.t = thresholds or Thresholds()
         self.cache = EmbeddingCache(embedder, cache_size) if embedder is not None else None
+
+    def prewarm(self, source_texts: Iterable[str]) -> int:
+        """Embed every sentence of these sources ahead of time; return how many were new.
+
+        A service answering from a fixed corpus can call this at start-up, so checks only ever
+        embed the answer's own sentences.
+        """
+        if self.cache is None:
+            return 0
+        sentences = [
+            index.quote(w)
+            for text in source_texts
+            for index in [index_source(text)]
+            for w in index.sentences
+        ]
+        before = len(self.cache)
+        self.cache.vectors(sentences)
+        return len(self.cache) - before
 
     def judge(self, queries: Sequence[SupportQuery]) -> list[Judgement]:
         plans = [self._plan(q) for q in queries]
