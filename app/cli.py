@@ -146,6 +146,12 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.store import ChromaStore
+
+    # Open the store once before anything heavy loads: an unreachable Chroma server is then
+    # one line (StoreUnavailable, exit 1) rather than a lifespan traceback from uvicorn.
+    ChromaStore.from_settings(settings)
+
     import uvicorn
 
     from app.main import create_app

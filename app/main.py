@@ -63,6 +63,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         app.state.metrics.latency.labels(path).observe(time.perf_counter() - started)
         return response
 
+    # The last added is the outermost: CORS wraps the size limit, so that a browser on
+    # another origin can read the 413 instead of seeing a bare network error.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -71,7 +74,6 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         expose_headers=["Retry-After"],
         max_age=600,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     for module in (ask, check, openai_compat, sources, feedback, health, widget):
         app.include_router(module.router)

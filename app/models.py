@@ -10,6 +10,8 @@ Mode = Literal["extractive", "llm", "auto"]
 
 
 class ChatTurn(BaseModel):
+    """One earlier turn of the conversation, so a follow-up can be understood."""
+
     role: Literal["user", "assistant"] = Field(description="Who said it.")
     content: str = Field(max_length=8000, description="What was said.")
 
@@ -25,6 +27,8 @@ class Filters(BaseModel):
 
 
 class AskRequest(BaseModel):
+    """A question, optionally with the conversation so far, filters and an answering mode."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -91,6 +95,8 @@ class Citation(BaseModel):
 
 
 class AnswerSentence(BaseModel):
+    """One claim of the answer with the citation check's verdict on it."""
+
     text: str = Field(description="The sentence as it appears in the answer (with markers).")
     citations: list[int] = Field(description="Citation ids the sentence carries.")
     supported: bool = Field(description="The check's verdict for this sentence.")
@@ -100,6 +106,36 @@ class AnswerSentence(BaseModel):
 
 
 class AskResponse(BaseModel):
+    """A cited answer: `[n]` markers in `answer` name `citations` by id, each with its quote."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "answer": "Here is what the sources say about how the Portal team reduced "
+                              "video call drops:\n\n### The result\n- Video call drops on "
+                              "Portal fell by 5% across the fleet. [1]\n",
+                    "sentences": [{
+                        "text": "- Video call drops on Portal fell by 5% across the fleet. [1]",
+                        "citations": [1], "supported": True, "verdict": "supported",
+                        "score": 1.0, "reason": None,
+                    }],
+                    "citations": [Citation.model_config["json_schema_extra"]["examples"][0]],
+                    "citation_check": {"recall": 1.0, "precision": 1.0, "passed": True,
+                                       "problems": [], "judge": "offline"},
+                    "covered": True,
+                    "uncovered": [],
+                    "question": "How did the Portal team reduce video call drops?",
+                    "mode": "extractive",
+                    "degraded": False,
+                    "notice": None,
+                    "timings_ms": {"condense": 0.01, "retrieve": 41.2, "answer": 120.5,
+                                   "check": 35.8, "total": 197.6},
+                }
+            ]
+        }
+    )
+
     answer: str = Field(description="Markdown answer with `[n]` markers.")
     sentences: list[AnswerSentence]
     citations: list[Citation]
@@ -118,12 +154,16 @@ class AskResponse(BaseModel):
 
 
 class CheckSource(BaseModel):
+    """A source the checked answer cites; `id` is what its `[n]` markers name."""
+
     id: int | str
     text: str = Field(max_length=50_000)
     url: str | None = None
 
 
 class CheckRequest(BaseModel):
+    """An answer with `[n]` markers and the sources those markers name."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -144,6 +184,8 @@ class CheckRequest(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
+    """A reader's verdict on an answer, or a flag on one citation that misquotes its source."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -164,11 +206,22 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackResponse(BaseModel):
+    """The stored feedback's id."""
+
     id: int
     stored: bool = True
 
 
 class ErrorResponse(BaseModel):
+    """Every error of the API (except the OpenAI-compatible routes) has this shape."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "error": "validation_error",
+        "message": "Invalid request: question: String should have at least 1 character",
+        "details": [{"field": "question",
+                     "message": "String should have at least 1 character"}],
+    }]})
+
     error: str = Field(description="Machine-readable code, e.g. `validation_error`.")
     message: str = Field(description="What was wrong, for a person.")
     details: list[dict[str, Any]] | None = None

@@ -40,10 +40,11 @@ class Parts:
 
 def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
     """Create the model, store and answering parts; ingest the sample corpus on first start."""
+    # The store first: an unreachable Chroma server fails in a moment, not after the model loads.
+    store = ChromaStore.from_settings(settings)
     embedder = embedder or SentenceTransformerEmbedder(
         settings.embedding_model, settings.embedding_batch_size
     )
-    store = ChromaStore.from_settings(settings)
     state = IngestState(settings.state_db)
     if store.count() == 0 and settings.ingest_sample_on_start:
         ingest_sample(settings, embedder, store, state)

@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -37,6 +38,12 @@ _FOCUS_TOP, _FOCUS_SHARE = 5, 6
 # corpus) gives BM25 a full vote in the fusion; commoner words a proportionally smaller one.
 _SPECIFIC_ENOUGH = 0.5
 _BROAD_WEIGHT = 0.4  # below this BM25 weight the question is about the whole corpus
+# The answerer's candidate pool: more chunks than the hits, since it picks sentences, not
+# chunks. A broad question draws it from a deeper dense list, a few chunks per article,
+# because its best sentences ("Outcome owners watch the rollout themselves.") sit in
+# articles whose chunks never say "staff engineer" as often as the role overviews do.
+_POOL_SIZE, _POOL_PER_URL = 24, 2
+_BROAD_DENSE = 96
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,11 @@ class Retrieval:
     uncovered: list[str] = field(default_factory=list)
     best_dense: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The question's words are everywhere ("what do great staff engineers do?"): it asks
+    # about the corpus's common subject, and every article may hold part of the answer.
+    broad: bool = False
+    # `hits` first, then more candidates for the extractive answerer (see `_POOL_SIZE`).
+    pool: list[Hit] = field(default_factory=list)
 
 
 class _LexicalIndex:
@@ -71,6 +83,8 @@ class _LexicalIndex:
         # Filter fields, computed once: parsing 50k URLs per filtered query would cost 0.2 s.
         self.fields = [_filter_fields(c) for c in chunks]
         corpus = [terms(c.text + " " + " ".join(c.heading_path)) for c in chunks]
+        # Text-only term sets, for diversity: computing them per query cost ~4 ms.
+        self.text_terms = {c.id: term_set(c.text) for c in chunks}
         self.doc_freq: Counter[str] = Counter(t for doc in corpus for t in set(doc))
         self.vocabulary = frozenset(self.doc_freq)
         self.bm25: bm25s.BM25 | None = None
@@ -164,7 +178,6 @@ class HybridRetriever:
         filtered = _has_filters(filters)
         # Over-fetch: fusion and diversity need spare candidates, filters need many more.
         pool = max(4 * k, 32)
-        dense_n = max(25 * k, 200) if filtered else pool
 
         parts = split_question(question)
         vectors = self.embedder.embed([question, *parts] if len(parts) > 1 else [question])
@@ -179,8 +192,12 @@ class HybridRetriever:
                 vector = _unit(np.mean([vectors[i + 1] for i in covered], axis=0))
             clock.lap("coverage")
 
+        lexical_weight = min(1.0, index.specificity(terms(query)) / _SPECIFIC_ENOUGH)
+        broad = lexical_weight < _BROAD_WEIGHT
+        depth = max(pool, _BROAD_DENSE) if broad else pool
+        dense_n = max(25 * k, 200, depth) if filtered else depth
         dense = [(c, s) for c, s in self.store.query(vector, dense_n) if matches(c, filters)]
-        dense = dense[:pool]
+        dense = dense[:depth]
         clock.lap("dense")
 
         mask = index.mask(filters) if filtered and filters is not None else None
@@ -200,13 +217,15 @@ class HybridRetriever:
             uncovered.extend(unknown_key_terms(query, index.vocabulary))
         clock.lap("coverage")
 
-        lexical_weight = min(1.0, index.specificity(terms(query)) / _SPECIFIC_ENOUGH)
         fused = self._fuse(dense, lexical, lexical_weight)
         # A broad question (its words are everywhere) gets one chunk per article: each
         # article makes its own point. A question about one article may take half the slots.
-        broad = lexical_weight < _BROAD_WEIGHT
-        hits = self._diversify(fused, k, None if broad else _focus(dense, lexical),
-                               per_url=1 if broad else self.per_url)
+        focus = None if broad else _focus(dense, lexical)
+        hits = self._diversify(fused, k, focus, per_url=1 if broad else self.per_url,
+                               terms_of=index.text_terms)
+        pool_hits = self._diversify(fused, max(_POOL_SIZE, k), focus, per_url=_POOL_PER_URL,
+                                    terms_of=index.text_terms, focus_cap=_POOL_SIZE // 2,
+                                    start=hits)
         clock.lap("rank")
         timings["total"] = sum(timings.values())
         return Retrieval(
@@ -218,6 +237,8 @@ class HybridRetriever:
             uncovered=uncovered,
             best_dense=best,
             timings_ms=timings,
+            broad=broad,
+            pool=pool_hits,
         )
 
     def _current_index(self) -> _LexicalIndex:
@@ -294,40 +315,59 @@ class HybridRetriever:
         ]
 
     def _diversify(
-        self, ranked: list[Hit], k: int, focus: str | None, per_url: int
+        self,
+        ranked: list[Hit],
+        k: int,
+        focus: str | None,
+        per_url: int,
+        *,
+        terms_of: dict[str, frozenset[str]] | None = None,
+        focus_cap: int | None = None,
+        start: Sequence[Hit] = (),
     ) -> list[Hit]:
         """Greedy MMR on term overlap, at most `per_url` chunks per URL, no near-duplicates.
 
         The `focus` article, the one both retrievers put at the top, may take up to half
-        the slots: "how did the Portal team ..." needs several chunks of one case study.
+        the slots (or `focus_cap`): "how did the Portal team ..." needs several chunks of
+        one case study. `start` hits are kept first, in order, and count towards the caps.
         """
         if not ranked:
-            return []
+            return list(start)
         top = ranked[0].score
-        term_sets = [term_set(h.chunk.text) for h in ranked]
-        chosen: list[int] = []
-        taken: dict[str, int] = {}
-        remaining = list(range(len(ranked)))
-        while remaining and len(chosen) < k:
+        known = terms_of or {}
+        term_sets = [known.get(h.chunk.id) or term_set(h.chunk.text) for h in ranked]
+        focus_cap = max(per_url, k // 2) if focus_cap is None else focus_cap
+        chosen: list[Hit] = []
+        taken: Counter[str] = Counter()
+        similarity = [0.0] * len(ranked)  # to the most similar chosen chunk, kept up to date
+        open_ = set(range(len(ranked)))
+        position = {h.chunk.id: i for i, h in enumerate(ranked)}
+
+        def take(i: int | None, hit: Hit) -> None:
+            chosen.append(hit)
+            taken[hit.chunk.url] += 1
+            if i is None:
+                return
+            open_.discard(i)
+            for j in open_:
+                similarity[j] = max(similarity[j], jaccard(term_sets[i], term_sets[j]))
+
+        for hit in start:
+            take(position.get(hit.chunk.id), hit)
+        while open_ and len(chosen) < k:
             best_i, best_value = -1, -1.0
-            for i in remaining:
+            for i in sorted(open_):
                 url = ranked[i].chunk.url
-                cap = max(per_url, k // 2) if url == focus else per_url
-                if taken.get(url, 0) >= cap:
+                cap = max(per_url, focus_cap) if url == focus else per_url
+                if taken[url] >= cap or similarity[i] >= _NEAR_DUPLICATE:
                     continue
-                similarity = max((jaccard(term_sets[i], term_sets[j]) for j in chosen), default=0.0)
-                if similarity >= _NEAR_DUPLICATE:
-                    continue
-                value = _MMR_LAMBDA * ranked[i].score / top - (1 - _MMR_LAMBDA) * similarity
+                value = _MMR_LAMBDA * ranked[i].score / top - (1 - _MMR_LAMBDA) * similarity[i]
                 if value > best_value:
                     best_i, best_value = i, value
             if best_i < 0:
                 break
-            chosen.append(best_i)
-            remaining.remove(best_i)
-            url = ranked[best_i].chunk.url
-            taken[url] = taken.get(url, 0) + 1
-        return [ranked[i] for i in chosen]
+            take(best_i, ranked[best_i])
+        return chosen
 
 
 def _focus(dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import hmac
 import math
 import threading
@@ -71,10 +73,16 @@ class RateLimiter:
 
 
 def client_id(request: Request) -> str:
-    """Rate-limit by API key when there is one, else by client address."""
+    """Rate-limit by API key when a valid one is presented, else by client address.
+
+    Only a configured key earns its own bucket: were any token enough, a client could
+    send a fresh made-up token with each request and never be limited.
+    """
+    settings = request.app.state.settings
     token = bearer_token(request)
-    if token:
-        return "key:" + token[-12:]
+    keys = [*settings.api_keys, *([settings.admin_api_key] if settings.admin_api_key else [])]
+    if _matches(token, keys):
+        return "key:" + hashlib.sha256(token.encode()).hexdigest()[:16]
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
@@ -104,7 +112,7 @@ class BodySizeLimit:
             await self._reject(send)
             return
         seen = 0
-        rejected = False
+        rejected = started = False
 
         async def limited_receive():
             nonlocal seen, rejected
@@ -116,11 +124,19 @@ class BodySizeLimit:
                     raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            if rejected:
-                await self._reject(send)
+        async def guarded_send(message) -> None:
+            nonlocal started
+            # FastAPI turns any error while reading the body into its own 400; once the
+            # body was cut off, that answer is replaced by the 413 below.
+            if rejected and not started:
+                return
+            started = True
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):  # our own signal, when the app lets it through
+            await self.app(scope, limited_receive, guarded_send)
+        if rejected and not started:
+            await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
         import json

@@ -98,7 +98,7 @@ def run(pages: int = 2000, out: Path | None = None) -> dict:
         ingestor = Ingestor(settings, embedder, store, state, progress=False)
 
         first = ingestor.run([Sitemap(url=url)])
-        texts = [c.text for c in store.all_chunks()]
+        texts = [c.embedding_text() for c in store.all_chunks()]  # what the pipeline embeds
         raw_runs = []
         for _ in range(1):  # one full pass: the same number of chunks as the pipeline
             t0 = time.perf_counter()

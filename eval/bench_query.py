@@ -310,15 +310,16 @@ def verify_baseline(engine: Any, collection: Any, embedder: Embedder, top_k: int
     same_ids, nodes, good_text = [], 0, 0
     for question in questions:
         found = engine.retrieve(QueryBundle(question))
-        direct = collection.query(query_embeddings=embedder.embed([question]), n_results=top_k,
-                                  include=["documents"])
-        truth = dict(zip(direct["ids"][0], direct["documents"][0], strict=True))
         ids = [n.node.node_id for n in found]
-        same_ids.append(len(set(ids) & set(truth)) / max(len(truth), 1))
+        direct = collection.query(query_embeddings=embedder.embed([question]), n_results=top_k,
+                                  include=["distances"])
+        same_ids.append(len(set(ids) & set(direct["ids"][0])) / max(len(direct["ids"][0]), 1))
+        stored = collection.get(ids=ids, include=["documents"])
+        text_of = dict(zip(stored["ids"], stored["documents"], strict=True))
         nodes += len(found)
-        good_text += sum(
-            1 for n in found if n.node.get_content().strip() and n.node.get_content() == truth.get(
-                n.node.node_id, n.node.get_content()))
+        good_text += sum(1 for n in found
+                         if n.node.get_content().strip()
+                         and n.node.get_content() == text_of.get(n.node.node_id))
     overlap = statistics.mean(same_ids)
     return {
         "ok": nodes > 0 and good_text == nodes and overlap >= 0.9,
@@ -351,7 +352,6 @@ def llama_index_copy(client: Any, collection: Any) -> Any:
                        for n in nodes],
         )
     return copy
-
 
 
 @contextmanager

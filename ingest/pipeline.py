@@ -300,7 +300,7 @@ class _Run:
                 if batch and (done or size >= target or self.queue.empty()):
                     keep = [p for p in batch if not self._lost_claim(p)]
                     t0 = time.perf_counter()
-                    texts = [c.text for p in keep for c in p.chunks]
+                    texts = [c.embedding_text() for p in keep for c in p.chunks]
                     vectors = await asyncio.to_thread(self.embedder.embed, texts)
                     self._timed("embed", t0)
                     await writes.put((keep, vectors))

@@ -87,6 +87,19 @@ class Chunk:
     author: str | None = None
     published: str | None = None
 
+    def embedding_text(self) -> str:
+        """The string the embedding model sees: "Title > Section > Subsection", then the text.
+
+        A chunk rarely names its article's subject ("Write a getting-started guide ..." is
+        about multiplying a team through tooling), so the headings go along. Only the
+        vector uses this: quotes and offsets are always taken from `text`.
+        """
+        path = list(self.heading_path)
+        if self.title and (not path or path[0] != self.title):
+            path.insert(0, self.title)
+        context = " > ".join(p for p in path if p)
+        return f"{context}\n\n{self.text}" if context else self.text
+
     def metadata(self) -> dict[str, str | int]:
         """Flat metadata as Chroma stores it (no None, no lists)."""
         return {

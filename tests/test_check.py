@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from app.check import CheckReport, CitationChecker, OfflineJudge, SourceText, strip_unsupported
-from app.check.checker import CitationChecker as _Checker
 from app.settings import Settings
 
 CASES = Path(__file__).parent / "data" / "checker_cases.jsonl"
@@ -335,7 +334,7 @@ def test_strip_unsupported_keeps_an_answer_that_passed_unchanged(checker) -> Non
 
 def test_checker_from_settings_uses_the_configured_threshold_and_strictness(embedder) -> None:
     settings = Settings(check_threshold=0.5, check_strict=True, _env_file=None)
-    checker = _Checker.from_settings(settings, embedder)
+    checker = CitationChecker.from_settings(settings, embedder)
     report = checker.check("Alert fatigue fell by 50% [1]. Alert fatigue fell by 9% [1].", SOURCES)
     assert report.threshold == 0.5 and report.passed
     assert report.strict_answer == "Alert fatigue fell by 50% [1]."

@@ -23,7 +23,7 @@ INSTAGRAM = SourceText(
 )
 
 
-def settings(**values) -> Settings:
+def make_settings(**values) -> Settings:
     return Settings(_env_file=None, **values)
 
 
@@ -31,18 +31,18 @@ def settings(**values) -> Settings:
 
 
 def test_make_judge_defaults_to_the_offline_judge() -> None:
-    assert isinstance(make_judge(settings(), None), OfflineJudge)
+    assert isinstance(make_judge(make_settings(), None), OfflineJudge)
 
 
 def test_make_judge_falls_back_to_offline_when_the_choice_cannot_be_built(tmp_path) -> None:
-    assert isinstance(make_judge(settings(judge="llm"), None), OfflineJudge)
-    assert isinstance(make_judge(settings(judge="nli"), None), OfflineJudge)
+    assert isinstance(make_judge(make_settings(judge="llm"), None), OfflineJudge)
+    assert isinstance(make_judge(make_settings(judge="nli"), None), OfflineJudge)
     missing = str(tmp_path / "no-such-model")
-    assert isinstance(make_judge(settings(judge="nli", nli_model=missing), None), OfflineJudge)
+    assert isinstance(make_judge(make_settings(judge="nli", nli_model=missing), None), OfflineJudge)
 
 
 def test_make_judge_builds_the_llm_judge_when_given_a_chat_model() -> None:
-    judge = make_judge(settings(judge="llm"), None, chat=ScriptedChat([]))
+    judge = make_judge(make_settings(judge="llm"), None, chat=ScriptedChat([]))
     assert isinstance(judge, LLMJudge) and judge.name == "llm"
 
 
@@ -178,7 +178,7 @@ def nli_models(tmp_path_factory) -> dict[str, str]:
 
 
 def test_nli_judge_maps_entailment_to_supported(nli_models) -> None:
-    judge = make_judge(settings(judge="nli", nli_model=nli_models["entailment"]), None)
+    judge = make_judge(make_settings(judge="nli", nli_model=nli_models["entailment"]), None)
     assert isinstance(judge, NLIJudge)
     report = CitationChecker(judge).check("Escalations fell by 40% [1].", [ROBINHOOD])
     sentence = report.sentences[0]

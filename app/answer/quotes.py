@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -16,7 +17,9 @@ from app.terms import overlap, term_set
 from ingest.chunk import split_sentences
 from ingest.records import Chunk
 
-_BULLET = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s+")
+# A list marker at the start of a sentence span: "- ", "• ", "4. ", "2) ". Matched with
+# `pattern.match(text, start)`, which anchors at `start`; a "^" would only ever match at 0.
+_BULLET = re.compile(r"(?:[-*+•]|\d{1,3}[.)])\s+")
 _ENDS = re.compile(r"[.!][\"'”’)]*$")
 _OPENING_QUOTE = "\"“‘'«"
 _META = re.compile(r"\bthis (?:piece|article|post|essay|section|guide)\b", re.IGNORECASE)
@@ -32,7 +35,8 @@ DANGLING = frozenset(
 # Mid-sentence references to something unquoted: "one of them", "a lot of that work",
 # "Breadth also suits ...".
 _OBJECT_ANAPHORA = re.compile(
-    r"\b(?:of|in|on|to|for|with|from|at|by|into|about|like)\s+(?:it|them|this|that|these|those)\b"
+    r"\b(?:of|in|on|to|for|with|from|at|by|into|about|like|between|among|across|through|over|"
+    r"after|before|than|beyond)\s+(?:it|them|this|that|these|those)\b"
     r"|^(?:\S+\s+){1,3}also\b",
     re.IGNORECASE,
 )
@@ -61,7 +65,8 @@ class Quote:
 
 
 def sentences(chunk: Chunk) -> list[tuple[int, int]]:
-    """Sentence spans of a chunk, list bullets ("- ", "2. ") left outside the span."""
+    """Sentence spans of a chunk, list markers ("- ", "2. ") left outside the span, so a
+    quoted list item reads "Build a team early.", not "4. Build a team early."."""
     spans = []
     for start, end in split_sentences(chunk.text):
         bullet = _BULLET.match(chunk.text, start, end)
@@ -81,13 +86,16 @@ def every_quote(chunk: Chunk, min_words: int = 3) -> list[Quote]:
     ]
 
 
+@lru_cache(maxsize=8192)
 def answer_quotes(chunk: Chunk) -> list[Quote]:
     """Sentences that can stand in an answer on their own.
 
     Dropped: fragments, headings, questions, lead-ins to a list or to "First, ...",
     quoted speech, very short or long sentences and sentences about the article
     itself. A sentence that leans on the one before it ("They handed ...", "one of them") is
-    kept only joined with that sentence, which says who "they" are.
+    kept only joined with that sentence, which says who "they" are. Memoised: a chunk's
+    text never changes under its id, and popular chunks come back question after question
+    (callers must not mutate the returned list).
     """
     spans = sentences(chunk)
     text = chunk.text

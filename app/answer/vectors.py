@@ -4,21 +4,20 @@ Embedding ~60 candidate sentences is most of an extractive answer's time on a CP
 a chunk's sentences never change (chunk ids change with content), so their vectors
 are cached per service, keyed by (chunk id, start, end). A two-sentence quote's vector
 is the normalised sum of its sentences', which ranks and de-duplicates as well as
-embedding the pair and costs nothing extra.
+embedding the pair and costs nothing extra. Article titles, which the trait scoring
+compares sentences with, are cached the same way, keyed by their text.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
 from app.answer.quotes import Quote
 from ingest.embed import Embedder
-
-_Key = tuple[str, int, int]
 
 
 class QuoteVectors:
@@ -27,7 +26,7 @@ class QuoteVectors:
     def __init__(self, embedder: Embedder, capacity: int = 20_000) -> None:
         self.embedder = embedder
         self.capacity = capacity
-        self._cache: OrderedDict[_Key, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[Hashable, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def embed(
@@ -35,8 +34,22 @@ class QuoteVectors:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(one row per quote, one row per extra text); only uncached sentences are embedded,
         together with the extra texts, in a single call."""
+        quote_rows, _, extra_rows = self.embed_all(quotes, (), extra_texts)
+        return quote_rows, extra_rows
+
+    def embed_all(
+        self,
+        quotes: Sequence[Quote],
+        cached_texts: Sequence[str] = (),
+        extra_texts: Sequence[str] = (),
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows for the quotes, for `cached_texts` (titles: remembered by their text) and
+        for `extra_texts` (claims: never remembered), from one embedder call at most."""
         keys = [[(q.chunk.id, s, e) for s, e in q.sentences] for q in quotes]
-        texts = {(q.chunk.id, s, e): q.chunk.text[s:e] for q in quotes for s, e in q.sentences}
+        texts: dict[Hashable, str] = {
+            (q.chunk.id, s, e): q.chunk.text[s:e] for q in quotes for s, e in q.sentences
+        }
+        texts.update({("text", t): t for t in cached_texts})
         with self._lock:
             known = {k: self._cache[k] for k in texts if k in self._cache}
             for k in known:
@@ -48,11 +61,15 @@ class QuoteVectors:
         fresh = dict(zip(missing, vectors[: len(missing)], strict=True))
         self._remember(fresh)
         found = {**known, **fresh}
-        rows = [_unit(np.sum([found[k] for k in ks], axis=0)) for ks in keys]
+        # The embedder's rows are unit length already; a pair's is the normalised sum.
+        rows = [found[ks[0]] if len(ks) == 1 else _unit(np.sum([found[k] for k in ks], axis=0))
+                for ks in keys]
         quote_vectors = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
-        return quote_vectors, vectors[len(missing) :]
+        cached = [found[("text", t)] for t in cached_texts]
+        cached_vectors = np.vstack(cached) if cached else np.zeros((0, dim), dtype=np.float32)
+        return quote_vectors, cached_vectors, vectors[len(missing) :]
 
-    def _remember(self, fresh: dict[_Key, np.ndarray]) -> None:
+    def _remember(self, fresh: dict[Hashable, np.ndarray]) -> None:
         with self._lock:
             self._cache.update(fresh)
             while len(self._cache) > self.capacity:

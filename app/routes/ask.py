@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from app.errors import describe_failure
 from app.models import AskRequest, AskResponse, ErrorResponse
 from app.routes.deps import PartsDep
 from app.security import rate_limited, require_ask_key
+
+log = logging.getLogger("careerqa")
 
 router = APIRouter(
     prefix="/v1",
@@ -59,7 +63,9 @@ async def ask_stream(body: AskRequest, request: Request, parts: PartsDep) -> Str
                     )
                 yield sse(event, data)
         except Exception as exc:  # the stream has started: report in-band, not as a status
-            yield sse("error", {"error": "internal_error", "message": str(exc)})
+            _status, code, message = describe_failure(exc)
+            log.exception("streamed answer failed: %s", code)
+            yield sse("error", {"error": code, "message": message})
 
     return StreamingResponse(
         events(),

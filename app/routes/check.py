@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
+from app.check.models import CheckReport, SourceText
 from app.models import CheckRequest, ErrorResponse
 from app.routes.deps import PartsDep
 from app.security import rate_limited, require_ask_key
@@ -15,12 +14,14 @@ router = APIRouter(
     prefix="/v1",
     tags=["check"],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+               429: {"model": ErrorResponse}},
 )
 
 
 @router.post(
     "/check",
+    response_model=CheckReport,
     summary="Check an answer's citations against its sources",
     description=(
         "Splits the answer into sentences with their `[n]` markers and judges, per sentence, "
@@ -28,9 +29,6 @@ router = APIRouter(
         "reason code), and per answer the citation recall and precision."
     ),
 )
-async def check(body: CheckRequest, parts: PartsDep) -> dict[str, Any]:
-    from app.check import SourceText
-
+async def check(body: CheckRequest, parts: PartsDep) -> CheckReport:
     sources = [SourceText(id=s.id, text=s.text, url=s.url) for s in body.sources]
-    report = await run_in_threadpool(parts.checker.check, body.answer, sources, body.quotes)
-    return report.model_dump()
+    return await run_in_threadpool(parts.checker.check, body.answer, sources, body.quotes)

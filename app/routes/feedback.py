@@ -13,7 +13,8 @@ router = APIRouter(
     prefix="/v1",
     tags=["feedback"],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+               429: {"model": ErrorResponse}},
 )
 
 

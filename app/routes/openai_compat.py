@@ -18,17 +18,37 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.errors import ApiError
-from app.models import AskRequest, AskResponse, ChatTurn, ErrorResponse
+from app.errors import OPENAI_TAG, ApiError
+from app.models import AskRequest, AskResponse, ChatTurn
 from app.routes.deps import PartsDep
 from app.security import rate_limited, require_ask_key
 
+
+class OpenAIErrorDetail(BaseModel):
+    """What went wrong, where OpenAI clients look for it."""
+
+    message: str = Field(description="What was wrong, for a person.")
+    type: str = Field(description="invalid_request_error | authentication_error | ...")
+    code: str = Field(description="Machine-readable code, e.g. `model_not_found`.")
+    param: str | None = Field(None, description="The request field at fault, if one is.")
+
+
+class OpenAIErrorResponse(BaseModel):
+    """Errors of these routes use OpenAI's shape, so OpenAI SDKs show their message."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"error": {
+        "message": "Unknown model 'gpt-4'; use one of ['careerqa', 'careerqa-extractive', "
+                   "'careerqa-llm'].",
+        "type": "invalid_request_error", "code": "model_not_found", "param": "model"}}]})
+
+    error: OpenAIErrorDetail
+
+
 router = APIRouter(
     prefix="/v1",
-    tags=["openai-compatible"],
+    tags=[OPENAI_TAG],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-               429: {"model": ErrorResponse}},
+    responses={status: {"model": OpenAIErrorResponse} for status in (401, 404, 422, 429)},
 )
 
 MODELS = {
@@ -39,12 +59,16 @@ MODELS = {
 
 
 class ChatMessage(BaseModel):
+    """One chat message; user and assistant turns become the question and its history."""
+
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "user", "assistant", "tool", "developer"]
     content: str | list[dict[str, Any]] | None = None
 
 
 class ChatCompletionRequest(BaseModel):
+    """An OpenAI chat-completion request; the last message must be the user's question."""
+
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={"examples": [{
@@ -67,10 +91,12 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
 def to_ask_request(body: ChatCompletionRequest) -> AskRequest:
     if body.model not in MODELS:
         raise ApiError(404, "model_not_found",
-                       f"Unknown model {body.model!r}; use one of {sorted(MODELS)}.")
+                       f"Unknown model {body.model!r}; use one of {sorted(MODELS)}.",
+                       extra={"param": "model"})
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user" or not _text(turns[-1].content).strip():
-        raise ApiError(422, "validation_error", "messages: the last message must be a user turn.")
+        raise ApiError(422, "validation_error", "messages: the last message must be a user turn.",
+                       extra={"param": "messages"})
     history = [ChatTurn(role=m.role, content=_text(m.content)[:8000]) for m in turns[:-1]]
     return AskRequest(question=_text(turns[-1].content)[:2000], history=history[-40:],
                       mode=MODELS[body.model])

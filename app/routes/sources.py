@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -13,8 +14,12 @@ from app.errors import ApiError
 from app.models import ErrorResponse
 from app.routes.deps import PartsDep
 from app.security import rate_limited, require_admin, require_ask_key
+from app.settings import Settings
+from ingest.sources import LocalPath, SourceSpec, UrlFile, parse_sources
 
-router = APIRouter(prefix="/v1", tags=["sources"])
+router = APIRouter(prefix="/v1", tags=["sources"],
+                   responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+_ADMIN_ERRORS = {403: {"model": ErrorResponse, "description": "No admin key is configured."}}
 
 
 def source_id(url: str) -> str:
@@ -22,6 +27,8 @@ def source_id(url: str) -> str:
 
 
 class SourceInfo(BaseModel):
+    """One page the ingest has seen: stored, a duplicate, failed or disallowed."""
+
     id: str = Field(description="Stable id of the page (use it with DELETE).")
     url: str
     title: str | None
@@ -36,6 +43,8 @@ class SourceInfo(BaseModel):
 
 
 class IngestRequest(BaseModel):
+    """Sources to ingest now: `urls`, `sitemap` or `crawl` entries, as in sources.yaml."""
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -50,8 +59,30 @@ class IngestRequest(BaseModel):
     prune: bool = Field(False, description="Remove pages that vanished from these sources.")
 
 
+def network_sources(entries: list[dict[str, Any]], settings: Settings) -> list[SourceSpec]:
+    """The request's sources as specs; 422 naming the entry and the problem.
+
+    Only network sources are accepted over HTTP: `local` and `url_file` would read files
+    on the server, which an admin key (or a leaked one) should not reach. The CLI reads them.
+    """
+    try:
+        specs = parse_sources({"sources": entries}, base_dir=Path.cwd(), where="request",
+                              default_max_depth=settings.crawl_max_depth,
+                              default_max_pages=settings.crawl_max_pages)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_sources", str(exc)) from exc
+    for i, spec in enumerate(specs):
+        if isinstance(spec, LocalPath | UrlFile):
+            kind = next(iter(entries[i]))
+            raise ApiError(422, "invalid_sources",
+                           f"request: sources[{i}].{kind}: reads server files, which is not "
+                           "allowed over HTTP; use urls, sitemap or crawl (or `careerqa ingest`).")
+    return specs
+
+
 @router.get("/sources", response_model=list[SourceInfo], summary="What is indexed",
-            dependencies=[Depends(require_ask_key), Depends(rate_limited)])
+            dependencies=[Depends(require_ask_key), Depends(rate_limited)],
+            responses={429: {"model": ErrorResponse}})
 async def list_sources(parts: PartsDep) -> list[SourceInfo]:
     return [
         SourceInfo(
@@ -66,16 +97,11 @@ async def list_sources(parts: PartsDep) -> list[SourceInfo]:
 
 @router.post("/ingest", summary="Ingest sources now (admin)",
              dependencies=[Depends(require_admin)],
-             responses={401: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
-                        422: {"model": ErrorResponse}})
+             responses={**_ADMIN_ERRORS, 409: {"model": ErrorResponse}})
 async def ingest(body: IngestRequest, parts: PartsDep) -> dict[str, Any]:
     from ingest.pipeline import Ingestor
-    from ingest.sources import parse_sources
 
-    try:
-        specs = parse_sources({"sources": body.sources})
-    except ValueError as exc:
-        raise ApiError(422, "invalid_sources", str(exc)) from exc
+    specs = network_sources(body.sources, parts.settings)
     if not parts.ingest_lock.acquire(blocking=False):
         raise ApiError(409, "ingest_running", "An ingest is already running.")
     try:
@@ -90,7 +116,7 @@ async def ingest(body: IngestRequest, parts: PartsDep) -> dict[str, Any]:
 
 @router.delete("/sources/{source}", summary="Remove a page and its chunks (admin)",
                dependencies=[Depends(require_admin)],
-               responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
+               responses={**_ADMIN_ERRORS, 404: {"model": ErrorResponse}})
 async def delete_source(source: str, parts: PartsDep) -> dict[str, Any]:
     page = next((p for p in parts.state.pages() if source in (source_id(p.url), p.url)), None)
     if page is None:

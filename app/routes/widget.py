@@ -24,6 +24,15 @@ def load_asset(name: str) -> tuple[bytes, str]:
     return _asset(name, (STATIC / name).stat().st_mtime)
 
 
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110's weak comparison: a list of tags, `W/` ignored (proxies that compress
+    the script weaken its tag), or `*`."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
 @router.get("/widget.js", summary="The chat widget script (embed with one <script> tag)",
             response_class=Response)
 async def widget_js(request: Request) -> Response:
@@ -33,7 +42,7 @@ async def widget_js(request: Request) -> Response:
     cache = ("public, max-age=31536000, immutable" if request.query_params.get("v")
              else "public, max-age=300, must-revalidate")
     headers = {"ETag": etag, "Cache-Control": cache, "Access-Control-Allow-Origin": "*"}
-    if request.headers.get("if-none-match") == etag:
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)
 

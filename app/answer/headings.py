@@ -1,0 +1,91 @@
+"""Names for the extractive answer's sections, taken from the sources' own headings.
+
+A section of a specific answer is named after the heading it quotes ("Build automated
+detection"); a section of a trait answer, one per article, after the article's title,
+shortened to the trait it names ("Owning Outcomes, Not Tickets" -> "Owning outcomes").
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.terms import terms
+from ingest.records import Chunk
+
+# Section names that say where in a story we are, not what the section is about.
+_GENERIC_HEADING_TERMS = frozenset(
+    terms(
+        "situation result results outcome outcomes take takeaway takeaways lesson lessons step "
+        "steps overview introduction conclusion background summary engineer engineers staff "
+        "changed change stood starting point work worked happened next did made kind case study "
+        "wrap final thoughts"
+    )
+)
+_STEP_PREFIX = re.compile(r"^(?:step|phase|part|days?)\s*[\d–-]+\s*[:.–-]\s*|^case study:\s*", re.I)
+
+_MAX_LABEL_WORDS = 6
+# Where a title's subtitle starts: "Owning Outcomes, Not Tickets", "Senior, Staff,
+# Principal: What Actually Changes", "Rebuilding On-Call at Instagram: Half the ...".
+_SUBTITLE = re.compile(r"\s*(?::|\s[–—|-]\s)\s*")
+_COMMA = re.compile(r"\s*,\s*")
+# A relative or copular clause after the trait: "Technical Depth That Others Lean On",
+# "Building Trust Is a Long Game", "The Debugging Tool That Spread to ...".
+_CLAUSE = re.compile(r"\s+(?:that|which|who|is|are|was|were)\s+", re.IGNORECASE)
+_TRAILING_AND = re.compile(r"\s+and\s+\S+$", re.IGNORECASE)
+_PREPOSITION = frozenset(
+    "through across without with for in at on of from by as into out about".split()
+)
+
+
+def trait_name(chunk: Chunk) -> str:
+    """The section heading that names what a chunk is about.
+
+    The h2 usually names a trait ("Close the loop"); story headings ("The result",
+    "What the engineer did") fall through to the h3 ("Step 2: Build automated
+    detection" -> "Build automated detection") and then to the article title.
+    """
+    for heading in chunk.heading_path[1:]:
+        name = _STEP_PREFIX.sub("", heading).strip().rstrip(":.")
+        if name and set(terms(name)) - _GENERIC_HEADING_TERMS:
+            return name[0].upper() + name[1:]
+    return chunk.title or (chunk.heading_path[0] if chunk.heading_path else "From the sources")
+
+
+def trait_label(title: str, text: str = "") -> str:
+    """An article title shortened to the trait it names, in sentence case.
+
+    "Owning Outcomes, Not Tickets" -> "Owning outcomes"; "Technical Depth That Others
+    Lean On" -> "Technical depth"; "Multiplying Your Team Through Tooling and
+    Infrastructure" -> "Multiplying your team through tooling". Words the article's
+    `text` capitalises mid-sentence (Meta, Instagram) keep their capitals.
+    """
+    label = _SUBTITLE.split(title.strip(), maxsplit=1)[0]
+    before_comma = _COMMA.split(label, maxsplit=1)[0]
+    if len(before_comma.split()) >= 2:  # not "Senior, Staff, Principal"
+        label = before_comma
+    clause = _CLAUSE.split(label, maxsplit=1)[0]
+    if len(clause.split()) >= 2:
+        label = clause
+    words = label.split()
+    if len(words) > _MAX_LABEL_WORDS - 1:
+        label = _TRAILING_AND.sub("", label)
+        words = label.split()
+    while len(words) > _MAX_LABEL_WORDS - 1:
+        cut = max((i for i, w in enumerate(words) if i >= 2 and w.lower() in _PREPOSITION),
+                  default=_MAX_LABEL_WORDS)
+        words = words[:cut]
+    return _sentence_case(" ".join(words) or title.strip(), text)
+
+
+def _sentence_case(label: str, text: str) -> str:
+    # A proper noun: capitalised mid-sentence in the text, and never written in lower case.
+    lowered = set(re.findall(r"\b[a-z][\w’'-]*", text))
+    proper = {w for w in re.findall(r"(?<=[a-z,;]\s)([A-Z][\w’'-]*)", text)
+              if w.lower() not in lowered}
+    words = label.split()
+    out = [words[0][:1].upper() + words[0][1:]] if words else []
+    for word in words[1:]:
+        keep = (word in proper or not word[:1].isupper() or sum(c.isupper() for c in word) > 1
+                or any(c.isdigit() for c in word))
+        out.append(word if keep else word.lower())
+    return " ".join(out)
