@@ -38,12 +38,16 @@ _FOCUS_TOP, _FOCUS_SHARE = 5, 6
 # corpus) gives BM25 a full vote in the fusion; commoner words a proportionally smaller one.
 _SPECIFIC_ENOUGH = 0.5
 _BROAD_WEIGHT = 0.4  # below this BM25 weight the question is about the whole corpus
-# The answerer's candidate pool: more chunks than the hits, since it picks sentences, not
-# chunks. A broad question draws it from a deeper dense list, a few chunks per article,
-# because its best sentences ("Outcome owners watch the rollout themselves.") sit in
-# articles whose chunks never say "staff engineer" as often as the role overviews do.
-_POOL_SIZE, _POOL_PER_URL = 24, 2
-_BROAD_DENSE = 96
+# The answerer's candidate pool: more chunks than the hits (twice as many), since it
+# picks sentences, not chunks.
+_POOL_PER_URL = 2
+# A broad question's pool: every article a deeper dense list reaches (at most
+# _POOL_ARTICLES, best first), each with its best chunk, its opening chunks and its
+# closing one. The best sentences for "what do great staff engineers do?" ("Outcome
+# owners watch the rollout themselves.") sit in articles whose chunks rank far below the
+# role overviews', and an article states its point at its start and sums it up at its
+# end (the lead bias summarisers rely on).
+_BROAD_DENSE, _POOL_ARTICLES, _OPENING_CHUNKS, _CLOSING_CHUNKS = 128, 20, 2, 1
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class _LexicalIndex:
         corpus = [terms(c.text + " " + " ".join(c.heading_path)) for c in chunks]
         # Text-only term sets, for diversity: computing them per query cost ~4 ms.
         self.text_terms = {c.id: term_set(c.text) for c in chunks}
+        self.by_url: dict[str, list[Chunk]] = {}
+        for chunk in sorted(chunks, key=lambda c: c.position):
+            self.by_url.setdefault(chunk.url, []).append(chunk)
         self.doc_freq: Counter[str] = Counter(t for doc in corpus for t in set(doc))
         self.vocabulary = frozenset(self.doc_freq)
         self.bm25: bm25s.BM25 | None = None
@@ -223,9 +230,11 @@ class HybridRetriever:
         focus = None if broad else _focus(dense, lexical)
         hits = self._diversify(fused, k, focus, per_url=1 if broad else self.per_url,
                                terms_of=index.text_terms)
-        pool_hits = self._diversify(fused, max(_POOL_SIZE, k), focus, per_url=_POOL_PER_URL,
-                                    terms_of=index.text_terms, focus_cap=_POOL_SIZE // 2,
-                                    start=hits)
+        if broad:
+            pool_hits = _article_pool(fused, hits, index, filters)
+        else:
+            pool_hits = self._diversify(fused, 2 * k, focus, per_url=_POOL_PER_URL,
+                                        terms_of=index.text_terms, focus_cap=k, start=hits)
         clock.lap("rank")
         timings["total"] = sum(timings.values())
         return Retrieval(
@@ -368,6 +377,29 @@ class HybridRetriever:
                 break
             take(best_i, ranked[best_i])
         return chosen
+
+
+def _article_pool(
+    fused: list[Hit], hits: list[Hit], index: _LexicalIndex, filters: Filters | None
+) -> list[Hit]:
+    """`hits`, then for each article in `fused` (best first, at most `_POOL_ARTICLES`) its
+    best chunk, its opening and its closing chunks. A chunk fusion did not rank carries its
+    article's best score: it speaks for the article."""
+    pool = list(hits)
+    seen = {h.chunk.id for h in hits}
+    ranked = {h.chunk.id: h for h in fused}
+    best: dict[str, Hit] = {}
+    for hit in fused:
+        best.setdefault(hit.chunk.url, hit)
+    for url, top in list(best.items())[:_POOL_ARTICLES]:
+        chunks = index.by_url.get(url, [])
+        ends = chunks[:_OPENING_CHUNKS] + chunks[_OPENING_CHUNKS:][-_CLOSING_CHUNKS:]
+        for chunk in [top.chunk, *(c for c in ends if matches(c, filters))]:
+            if chunk.id in seen:
+                continue
+            seen.add(chunk.id)
+            pool.append(ranked.get(chunk.id) or Hit(chunk, top.score, None, 0.0))
+    return pool
 
 
 def _focus(dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> str | None:

@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -411,76 +411,133 @@ def _stage_medians(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     return {stage: round(statistics.median(v), 2) for stage, v in stages.items()}
 
 
-def measure_size(size: int, questions: list[str], embedder: Embedder, baseline_embed: Any,
-                 root: Path, *, reuse: bool) -> dict[str, Any]:
-    """Build (or reuse) the store for `size` chunks and time the service and the baseline on it."""
+@dataclass
+class ServiceTimes:
+    """End-to-end milliseconds and the response's own stage timings, one per question."""
+
+    ms: list[float] = field(default_factory=list)
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    covered: int = 0
+
+
+def time_inprocess(settings: Settings, embedder: Embedder, baseline: Any,
+                   questions: list[str]) -> tuple[ServiceTimes, list[float]]:
+    """The service through TestClient and the baseline, alternating question by question."""
     from fastapi.testclient import TestClient
 
     from app.main import create_app
 
-    store = build_store(size, embedder, root, reuse=reuse)
-    settings = store.settings
-    load_before = os.getloadavg()
-    baseline, verification = build_baseline(settings, baseline_embed, embedder)
-
-    _say(f"timing {len(questions)} questions at {size:,} chunks: in-process + baseline")
-    ours_ms, baseline_ms, rows, covered = [], [], [], 0
+    ours, baseline_ms = ServiceTimes(), []
     with TestClient(create_app(settings, embedder=embedder)) as client:
         for question in _WARMUP_QUESTIONS:
             _ask(client.post, question, settings)
             baseline.query(question)
         for question in questions:
             ms, body = _timed(_ask, client.post, question, settings)
-            ours_ms.append(ms)
-            rows.append(body["timings_ms"])
-            covered += bool(body["covered"])
+            ours.ms.append(ms)
+            ours.stages.append(body["timings_ms"])
+            ours.covered += bool(body["covered"])
             baseline_ms.append(_timed(baseline.query, question)[0])
+    return ours, baseline_ms
 
-    _say(f"timing {len(questions)} questions at {size:,} chunks: HTTP")
-    http_ms = []
+
+def time_http(settings: Settings, embedder: Embedder, questions: list[str]) -> list[float]:
+    """The service over loopback HTTP: uvicorn in a thread, one keep-alive httpx client."""
+    from app.main import create_app
+
     with serving(create_app(settings, embedder=embedder)) as url, \
             httpx.Client(base_url=url, timeout=120) as http:
         for question in _WARMUP_QUESTIONS:
             _ask(http.post, question, settings)
-        for question in questions:
-            http_ms.append(_timed(_ask, http.post, question, settings)[0])
+        return [_timed(_ask, http.post, question, settings)[0] for question in questions]
 
-    # Once the set is cycled, questions repeat and find their chunks' sentence vectors
-    # cached; the first pass, where every question is new to the service, is reported apart.
-    distinct = len(dict.fromkeys(questions))
-    ours = {**_summary(ours_ms),
-            "first_pass": _summary(ours_ms[:distinct]),
-            "repeats": _summary(ours_ms[distinct:]) if len(ours_ms) > distinct else None,
-            "stages": _stage_medians(rows),
-            "first_pass_stages": _stage_medians(rows[:distinct]),
-            "covered_share": round(covered / len(questions), 3)}
-    http = {**_summary(http_ms), "first_pass": _summary(http_ms[:distinct])}
+
+def time_baseline(baseline: Any, questions: list[str]) -> list[float]:
+    """The baseline alone, for a size at which the service could not be timed."""
+    for question in _WARMUP_QUESTIONS:
+        baseline.query(question)
+    return [_timed(baseline.query, question)[0] for question in questions]
+
+
+def measure_size(size: int, questions: list[str], embedder: Embedder, baseline_embed: Any,
+                 root: Path, *, reuse: bool) -> dict[str, Any]:
+    """Build (or reuse) the store for `size` chunks and time the service and the baseline on it.
+
+    A service failure at one size (say, it cannot start on that many chunks) is a finding,
+    not a reason to lose the other sizes: it is recorded and the baseline is timed alone.
+    """
+    store = build_store(size, embedder, root, reuse=reuse)
+    settings = store.settings
+    load_before = os.getloadavg()
+    baseline, verification = build_baseline(settings, baseline_embed, embedder)
+    errors: dict[str, str] = {}
+    ours: ServiceTimes | None = None
+    http_ms: list[float] | None = None
+    _say(f"timing {len(questions)} questions at {size:,} chunks: in-process + baseline")
+    try:
+        ours, baseline_ms = time_inprocess(settings, embedder, baseline, questions)
+    except Exception as exc:  # anything the service raises is the finding to report
+        errors["inprocess"] = _failure(exc)
+        _say(f"  the service failed: {errors['inprocess']}; timing the baseline alone")
+        baseline_ms = time_baseline(baseline, questions)
+    if ours is not None:
+        _say(f"timing {len(questions)} questions at {size:,} chunks: HTTP")
+        try:
+            http_ms = time_http(settings, embedder, questions)
+        except Exception as exc:
+            errors["http"] = _failure(exc)
+            _say(f"  the service failed over HTTP: {errors['http']}")
+
     base = {**_summary(baseline_ms), "engine": "llama_index CitationQueryEngine + MockLLM",
             "verification": verification}
-    ratio = ours["median_ms"] / base["median_ms"]
-    checker = ours["stages"].get("check")
-    return {
+    result: dict[str, Any] = {
         "chunks": store.chunks,
         "real_chunks": store.real_chunks,
         "store": {"data_dir": str(settings.data_dir), "reused": store.reused,
                   "build_seconds": round(store.build_seconds, 1)},
-        "ours_inprocess": ours,
-        "ours_http": http,
+        "ours_inprocess": None,
+        "ours_http": None,
         "baseline": base,
-        "ratio_ours_to_baseline": round(ratio, 2),
-        "ratio_first_pass_to_baseline": round(
-            ours["first_pass"]["median_ms"] / base["median_ms"], 2),
-        "checker_median_ms": checker,
-        "meets": {
-            "median": (ours["median_ms"] < TARGETS["median_ms_at_10k"]) if size == 10_000 else None,
-            "median_first_pass": (ours["first_pass"]["median_ms"] < TARGETS["median_ms_at_10k"])
-            if size == 10_000 else None,
-            "checker": None if checker is None else checker < TARGETS["checker_median_ms"],
-            "ratio": ratio <= TARGETS["ratio_ours_to_baseline"],
-        },
+        "errors": errors,
         "load_average": {"before": [round(x, 2) for x in load_before],
                          "after": [round(x, 2) for x in os.getloadavg()]},
     }
+    # Once the set is cycled, questions repeat and find their chunks' sentence vectors
+    # cached; the first pass, where every question is new to the service, is reported apart.
+    distinct = len(dict.fromkeys(questions))
+    if http_ms is not None:
+        result["ours_http"] = {**_summary(http_ms), "first_pass": _summary(http_ms[:distinct])}
+    if ours is None:
+        return result
+    inprocess = {
+        **_summary(ours.ms),
+        "first_pass": _summary(ours.ms[:distinct]),
+        "repeats": _summary(ours.ms[distinct:]) if len(ours.ms) > distinct else None,
+        "stages": _stage_medians(ours.stages),
+        "first_pass_stages": _stage_medians(ours.stages[:distinct]),
+        "covered_share": round(ours.covered / len(questions), 3),
+    }
+    ratio = inprocess["median_ms"] / base["median_ms"]
+    first_pass = inprocess["first_pass"]["median_ms"]
+    checker = inprocess["stages"].get("check")
+    at_10k = size == 10_000
+    result.update({
+        "ours_inprocess": inprocess,
+        "ratio_ours_to_baseline": round(ratio, 2),
+        "ratio_first_pass_to_baseline": round(first_pass / base["median_ms"], 2),
+        "checker_median_ms": checker,
+        "meets": {
+            "median": inprocess["median_ms"] < TARGETS["median_ms_at_10k"] if at_10k else None,
+            "median_first_pass": first_pass < TARGETS["median_ms_at_10k"] if at_10k else None,
+            "checker": None if checker is None else checker < TARGETS["checker_median_ms"],
+            "ratio": ratio <= TARGETS["ratio_ours_to_baseline"],
+        },
+    })
+    return result
+
+
+def _failure(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def machine_info() -> dict[str, Any]:
@@ -535,13 +592,18 @@ def format_table(result: dict[str, Any]) -> str:
             f"{'load':>5}")
     lines = [head, "-" * len(head)]
     for row in result["sizes"].values():
+        if row["ours_inprocess"] is None:
+            lines.append(f"{row['chunks']:>7}  service failed: {row['errors']['inprocess'][:80]}"
+                         f"  (baseline {_pair(row['baseline'])})")
+            continue
         stages = row["ours_inprocess"]["stages"]
         retrieve, answer, check = (stages.get(s, float("nan"))
                                    for s in ("retrieve", "answer", "check"))
         lines.append(
             f"{row['chunks']:>7}  {_pair(row['ours_inprocess']):>14}  "
             f"{_pair(row['ours_inprocess']['first_pass']):>14}  "
-            f"{_pair(row['ours_http']):>14}  {_pair(row['baseline']):>14}  "
+            f"{_pair(row['ours_http']) if row['ours_http'] else 'failed':>14}  "
+            f"{_pair(row['baseline']):>14}  "
             f"{row['ratio_ours_to_baseline']:>5.2f}  {retrieve:>8.1f}  {answer:>7.1f}  "
             f"{check:>6.1f}  {row['load_average']['after'][0]:>5.2f}")
     return "\n".join(lines)

@@ -17,13 +17,13 @@ from tests.corpus_fixture import SAMPLE_BASE_URL
 CAREERQA = Path(sys.executable).with_name("careerqa")
 PORTAL = "How did the Portal team reduce video call drops?"
 PORTAL_PAGE = SAMPLE_BASE_URL + "case-studies/portal-video-calling-reliability.html"
+Completed = subprocess.CompletedProcess
 
 
 @pytest.fixture(scope="module")
-def outputs(sample_settings, sample_store, tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+def outputs(sample_settings, tmp_path_factory) -> dict[str, Completed]:
     """Both output formats from one copy of the sample store, run side by side."""
     home = tmp_path_factory.mktemp("cli-ask")
-    sample_store.count()  # the session store exists and is written before it is copied
     shutil.copytree(sample_settings.data_dir, home / "data")
     env = {**os.environ, "CAREERQA_DATA_DIR": str(home / "data")}
     running = {
@@ -34,7 +34,7 @@ def outputs(sample_settings, sample_store, tmp_path_factory) -> dict[str, subpro
     done = {}
     for form, process in running.items():
         out, err = process.communicate(timeout=240)
-        done[form] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        done[form] = Completed(process.args, process.returncode, out, err)
     return done
 
 

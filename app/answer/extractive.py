@@ -5,29 +5,49 @@ dropped, and the rest are grouped into a few short sections named after what the
 are about, so the answer reads as "traits" rather than as a pile of quotes. Every
 bullet is a verbatim sentence, so the citation check has nothing to catch but a
 wrong retrieval.
+
+Two shapes of answer:
+
+- a *trait* answer, for a broad question about what people do ("what do great staff
+  engineers do?"): one section per article, since each article argues one trait, named
+  after the trait (its shortened title), holding the one or two sentences that best
+  state what people with that trait do;
+- otherwise sections follow the sources' own headings (steps, results), and an answer
+  drawn from one article keeps that article's order.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.answer.draft import AnswerMode, Draft, DraftCitation
+from app.answer.headings import trait_label, trait_name
 from app.answer.lead import lead_line
 from app.answer.quotes import Quote, answer_quotes, every_quote
-from app.answer.scoring import QuestionProfile, score
+from app.answer.scoring import QuestionProfile, is_narrative, score, trait_eligible
 from app.answer.vectors import QuoteVectors
-from app.retrieve import Retrieval
-from app.terms import jaccard, term_set, terms
+from app.retrieve import Hit, Retrieval
+from app.terms import jaccard, term_set
 from ingest.embed import Embedder
-from ingest.records import Chunk
+
+__all__ = ["ExtractiveAnswerer", "trait_name"]
 
 _KEEP_RATIO = 0.7  # a sentence must score this share of the best one to be used at all
 _SECOND_RATIO = 0.8  # ... and this share to be a section's second or third point
 _BROAD_ARTICLES = 3  # the best points come from this many articles: a broad question
+
+# Trait answers. Scores there are differences of similarities (~0.2..0.6), so floors are
+# margins below the best rather than ratios of it.
+_TRAIT_MARGIN = 0.15  # a section's first point scores at most this much below the best
+_TRAIT_SECOND_MARGIN = 0.06  # a section's second point, at most this below its first
+_REDUNDANCY = 0.3  # MMR: weight of a sentence's similarity to the points already taken
+# ... and of its article's similarity (centroid of its candidates) to the articles already
+# taken: "Questioning the map" and "Setting technical direction" argue one trait.
+_ARTICLE_REDUNDANCY = 0.3
+_MIN_TRAIT_SECTIONS = 3  # fewer articles qualifying: not a trait answer after all
 
 # Two candidates make the same point when any of these holds. MiniLM puts two wordings
 # of one fact at about 0.85 ("Refactoring the system saved $10M a year" vs "The
@@ -41,17 +61,9 @@ _SAME_FIGURE_COSINE = 0.6  # the same number and a related wording
 # almost as well.
 _PRIMARY_MARGIN, _SCORE_SLACK = 0.02, 0.1
 
-# Section names that say where in a story we are, not what the section is about.
-_GENERIC_HEADING_TERMS = frozenset(
-    terms(
-        "situation result results outcome outcomes take takeaway takeaways lesson lessons step "
-        "steps overview introduction conclusion background summary engineer engineers staff "
-        "changed change stood starting point work worked happened next did made kind case study "
-        "wrap final thoughts"
-    )
-)
-_STEP_PREFIX = re.compile(r"^(?:step|phase|part|days?)\s*[\d–-]+\s*[:.–-]\s*|^case study:\s*", re.I)
 _NOTHING_QUOTABLE = "My sources mention this topic but do not answer it in so many words."
+
+Section = tuple[str, list["_Candidate"]]
 
 
 @dataclass
@@ -85,41 +97,114 @@ class ExtractiveAnswerer:
         max_sections: int = 4,
         per_section: int = 3,
         max_points: int = 9,
+        trait_sections: int = 6,
+        trait_points: int = 2,
     ) -> None:
         self.vectors = vectors or QuoteVectors(embedder)
         self.max_sections = max_sections
         self.per_section = per_section
         self.max_points = max_points
+        self.trait_sections = trait_sections
+        self.trait_points = trait_points
 
     def answer(self, retrieval: Retrieval) -> Draft:
         started = time.perf_counter()
-        candidates = self._candidates(retrieval)
+        profile = QuestionProfile.of(retrieval.query, retrieval.query_vector,
+                                     broad=retrieval.broad)
+        candidates = self._candidates(retrieval, profile)
         scored = time.perf_counter()
-        draft = _render(retrieval.query, self._sections(_distinct(candidates, self.max_points)))
+        sections = self._trait_sections(candidates) if profile.traits else []
+        if not sections:
+            sections = self._sections(_distinct(candidates, self.max_points))
+        draft = _render(retrieval.query, sections)
         draft.timings_ms = {
             "embed_sentences": (scored - started) * 1000,
             "compose": (time.perf_counter() - scored) * 1000,
         }
         return draft
 
-    def _candidates(self, retrieval: Retrieval) -> list[_Candidate]:
+    def _candidates(self, retrieval: Retrieval, profile: QuestionProfile) -> list[_Candidate]:
+        hits: list[Hit] = retrieval.pool or retrieval.hits
         quotes: list[tuple[Quote, float]] = []
-        for hit in retrieval.hits:
-            quotes.extend((q, hit.score) for q in answer_quotes(hit.chunk))
+        stories: dict[str, list[bool]] = {}
+        for hit in hits:
+            found = answer_quotes(hit.chunk)
+            if profile.traits:
+                stories.setdefault(hit.chunk.url, []).extend(is_narrative(q.text) for q in found)
+                found = [q for q in found if trait_eligible(q)]
+            quotes.extend((q, hit.score) for q in found)
+        story_share = {url: sum(flags) / len(flags) for url, flags in stories.items() if flags}
         if not quotes:  # only lists and fragments: take whatever sentences there are
             for hit in retrieval.hits[:3]:
                 quotes.extend((q, hit.score) for q in every_quote(hit.chunk, min_words=4))
         if not quotes:
             return []
-        vectors, _ = self.vectors.embed([q for q, _ in quotes])  # one embedder call at most
-        profile = QuestionProfile.of(retrieval.query, retrieval.query_vector)
+        # Trait scoring compares each sentence with its article's title: one embedder
+        # call at most, for uncached sentences and titles together.
+        titles = sorted({q.chunk.title for q, _ in quotes if q.chunk.title}) if profile.traits \
+            else []
+        vectors, title_rows, _ = self.vectors.embed_all([q for q, _ in quotes], titles)
+        title_vectors = dict(zip(titles, title_rows, strict=True))
         return [
-            _Candidate(quote, score(quote, vector, r_score, profile), vector, r_score,
-                       term_set(quote.text))
+            _Candidate(quote, score(quote, vector, r_score, profile,
+                                    title_vectors.get(quote.chunk.title),
+                                    story_share.get(quote.chunk.url, 0.0)),
+                       vector, r_score, term_set(quote.text))
             for (quote, r_score), vector in zip(quotes, vectors, strict=True)
         ]
 
-    def _sections(self, pool: list[_Candidate]) -> list[tuple[str, list[_Candidate]]]:
+    def _trait_sections(self, candidates: list[_Candidate]) -> list[Section]:
+        """One section per article, articles and sentences picked by MMR.
+
+        Each round takes the article whose best remaining sentence has the best score
+        less its similarity to the points already taken, so two articles making the
+        same point do not both get a section. An empty list means too few articles
+        qualify: the question is not answered trait by trait.
+        """
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        if not ranked:
+            return []
+        floor = ranked[0].score - _TRAIT_MARGIN
+        by_url: dict[str, list[_Candidate]] = {}
+        for cand in ranked:
+            if cand.score >= floor:
+                by_url.setdefault(cand.quote.chunk.url, []).append(cand)
+        centroids = _centroids(candidates)
+        taken: list[_Candidate] = []
+        taken_urls: list[str] = []
+        sections: list[tuple[str, list[_Candidate]]] = []
+        while len(sections) < self.trait_sections and by_url:
+            pick: tuple[float, str, _Candidate] | None = None
+            for url, group in by_url.items():
+                cand = next((c for c in group if not _repeats(c, taken)), None)
+                if cand is None:
+                    continue
+                overlap = max((float(centroids[url] @ centroids[u]) for u in taken_urls),
+                              default=0.0)
+                value = (cand.score - _REDUNDANCY * _max_similarity(cand, taken)
+                         - _ARTICLE_REDUNDANCY * overlap)
+                if pick is None or value > pick[0]:
+                    pick = (value, url, cand)
+            if pick is None:
+                break
+            _, url, first = pick
+            taken_urls.append(url)
+            points = [first]
+            taken.append(first)
+            for cand in by_url.pop(url):
+                if len(points) >= self.trait_points:
+                    break
+                if (cand is first or cand.score < first.score - _TRAIT_SECOND_MARGIN
+                        or _repeats(cand, taken)):
+                    continue
+                points.append(cand)
+                taken.append(cand)
+            sections.append((_article_label(first, candidates), points))
+        if len(sections) < _MIN_TRAIT_SECTIONS:
+            return []
+        return [(name, sorted(points, key=_reading_order)) for name, points in sections]
+
+    def _sections(self, pool: list[_Candidate]) -> list[Section]:
         """The distinct points grouped into at most `max_sections` named sections.
 
         When the best points come from several articles (a broad question), each article
@@ -149,8 +234,12 @@ class ExtractiveAnswerer:
             taken += 1
             if taken >= self.max_points:
                 break
-        # Sections by their best point; inside one, the articles' own reading order.
-        order = sorted(sections, key=lambda k: -max(c.score for c in sections[k]))
+        # Sections by their best point, inside one the articles' own reading order; an
+        # answer from one article keeps its order throughout (step 1 before the result).
+        if len({c.quote.chunk.url for group in sections.values() for c in group}) == 1:
+            order = sorted(sections, key=lambda k: min(c.doc_span[0] for c in sections[k]))
+        else:
+            order = sorted(sections, key=lambda k: -max(c.score for c in sections[k]))
         return [(names[k], sorted(sections[k], key=_reading_order)) for k in order]
 
 
@@ -170,6 +259,23 @@ def _distinct(candidates: list[_Candidate], max_points: int) -> list[_Candidate]
         elif len(twins) == 1 and _primary(cand, pool[twins[0]]):
             pool[twins[0]] = cand
     return pool
+
+
+def _centroids(candidates: list[_Candidate]) -> dict[str, np.ndarray]:
+    """Per article, the normalised mean of its candidates' vectors: what it is about."""
+    sums: dict[str, np.ndarray] = {}
+    for cand in candidates:
+        url = cand.quote.chunk.url
+        sums[url] = sums[url] + cand.vector if url in sums else cand.vector.copy()
+    return {url: v / (float(np.linalg.norm(v)) or 1.0) for url, v in sums.items()}
+
+
+def _repeats(cand: _Candidate, taken: list[_Candidate]) -> bool:
+    return any(_same_point(cand, other) for other in taken)
+
+
+def _max_similarity(cand: _Candidate, taken: list[_Candidate]) -> float:
+    return max((float(cand.vector @ other.vector) for other in taken), default=0.0)
 
 
 def _same_point(a: _Candidate, b: _Candidate) -> bool:
@@ -198,21 +304,18 @@ def _reading_order(cand: _Candidate) -> tuple[str, int]:
     return cand.quote.chunk.url, cand.doc_span[0]
 
 
-def trait_name(chunk: Chunk) -> str:
-    """The section heading that names what a chunk is about.
-
-    The h2 usually names a trait ("Close the loop"); story headings ("The result",
-    "What the engineer did") fall through to the h3 ("Step 2: Build automated
-    detection" -> "Build automated detection") and then to the article title.
-    """
-    for heading in chunk.heading_path[1:]:
-        name = _STEP_PREFIX.sub("", heading).strip().rstrip(":.")
-        if name and set(terms(name)) - _GENERIC_HEADING_TERMS:
-            return name[0].upper() + name[1:]
-    return chunk.title or (chunk.heading_path[0] if chunk.heading_path else "From the sources")
+def _article_label(cand: _Candidate, candidates: list[_Candidate]) -> str:
+    """The trait an article argues, from its title; the article's text says which of the
+    title's capitalised words are names."""
+    chunk = cand.quote.chunk
+    if not chunk.title:
+        return trait_name(chunk)
+    text = " ".join(dict.fromkeys(c.quote.chunk.text for c in candidates
+                                  if c.quote.chunk.url == chunk.url))
+    return trait_label(chunk.title, text)
 
 
-def _render(question: str, sections: list[tuple[str, list[_Candidate]]]) -> Draft:
+def _render(question: str, sections: list[Section]) -> Draft:
     """Markdown: a lead line, then "### trait" sections of "- sentence [n]" bullets."""
     if not sections:
         return Draft(_NOTHING_QUOTABLE + "\n", [], "extractive")

@@ -33,7 +33,8 @@ _COMMA = re.compile(r"\s*,\s*")
 _CLAUSE = re.compile(r"\s+(?:that|which|who|is|are|was|were)\s+", re.IGNORECASE)
 _TRAILING_AND = re.compile(r"\s+and\s+\S+$", re.IGNORECASE)
 _PREPOSITION = frozenset(
-    "through across without with for in at on of from by as into out about".split()
+    ["through", "across", "without", "with", "for", "in", "at", "on", "of", "from", "by", "as",
+     "into", "out", "about"]
 )
 
 
@@ -67,13 +68,15 @@ def trait_label(title: str, text: str = "") -> str:
     if len(clause.split()) >= 2:
         label = clause
     words = label.split()
-    if len(words) > _MAX_LABEL_WORDS - 1:
-        label = _TRAILING_AND.sub("", label)
-        words = label.split()
-    while len(words) > _MAX_LABEL_WORDS - 1:
-        cut = max((i for i, w in enumerate(words) if i >= 2 and w.lower() in _PREPOSITION),
-                  default=_MAX_LABEL_WORDS)
-        words = words[:cut]
+    if len(words) > _MAX_LABEL_WORDS:
+        words = _TRAILING_AND.sub("", label).split()
+    while len(words) > _MAX_LABEL_WORDS:
+        cuts = [i for i, w in enumerate(words) if i >= 2 and w.lower() in _PREPOSITION]
+        if not cuts:
+            break  # no phrase boundary: a long label beats a cut mid-phrase
+        words = words[: cuts[-1]]
+    while len(words) > 2 and words[-1].lower() in _PREPOSITION:
+        words.pop()  # "Automating APK Size Regressions Out of ..." -> "... Regressions"
     return _sentence_case(" ".join(words) or title.strip(), text)
 
 
@@ -85,7 +88,7 @@ def _sentence_case(label: str, text: str) -> str:
     words = label.split()
     out = [words[0][:1].upper() + words[0][1:]] if words else []
     for word in words[1:]:
-        keep = (word in proper or not word[:1].isupper() or sum(c.isupper() for c in word) > 1
+        keep = (word in proper or not word[:1].isupper() or word.isupper()  # APK, AI, L5
                 or any(c.isdigit() for c in word))
         out.append(word if keep else word.lower())
     return " ".join(out)

@@ -20,7 +20,7 @@ import numpy as np
 
 from app.answer.lead import question_subject
 from app.answer.quotes import Quote, leans_back
-from app.terms import overlap, term_set
+from app.terms import overlap, term_set, words
 
 # Similarity dominates; lexical overlap rewards the question's own words, novelty the
 # words a sentence adds (one that only restates the question, "the initiative reduced
@@ -41,8 +41,24 @@ FIGURE_BONUS = 0.08  # "by how much ...?" is answered by the sentence with the n
 # sentences that state the article's point, and the behaviour cue those that say
 # what someone does. Anecdote marks (a company, a person, a figure, "one engineer at")
 # and past tense mark a story, which a trait question does not ask for.
-T_DENSE, T_CENTRAL, T_RETRIEVAL, T_LEXICAL = 0.4, 0.25, 0.1, 0.05
-T_BEHAVIOUR = 0.12
+T_DENSE, T_CENTRAL, T_RETRIEVAL, T_LEXICAL = 0.3, 0.25, 0.1, 0.05
+T_BEHAVIOUR = 0.15
+T_IMPERATIVE_PENALTY = 0.04  # advice to the reader ("Pick one metric.") is not a trait
+T_SUBJECT = 0.06  # opens with the question's subject: "Staff engineers ask whether ..."
+# About another level than the question's: "A principal engineer owns outcomes for an
+# entire organization" does not say what staff engineers do.
+T_OTHER_LEVEL_PENALTY = 0.1
+# From an article titled after the question's subject ("Staff Engineer Archetypes" for
+# "what do staff engineers do?"): an overview of the role, whose title names no trait.
+T_ROLE_TITLE_PENALTY = 0.08
+# Times the share of past-tense sentences in the article's candidates: an article that
+# tells a story illustrates a trait, one that argues it states it.
+T_STORY_PENALTY = 0.12
+# An article states its point at its start: its first two chunks (intro, first section).
+T_OPENING = 0.05
+_OPENING_CHUNKS = 2
+_LEVELS = frozenset(["intern", "junior", "mid", "senior", "staff", "principal", "distinguished",
+                     "fellow", "manager", "director", "vp", "l3", "l4", "l5", "l6", "l7", "l8"])
 T_NAME_PENALTY, T_FIGURE_PENALTY, T_SHORT_PENALTY = 0.1, 0.06, 0.06
 T_REFERENCE_PENALTY = 0.12
 _SHORT = 7  # words: "It does not scale." says little on its own
@@ -52,7 +68,9 @@ _PAST_QUESTION = re.compile(r"\b(?:did|was|were|had)\b|\b\w+ed\b", re.IGNORECASE
 _PAST_VERB = re.compile(
     r"\b(?<!is )(?<!are )(?<!be )(?<!been )(?<!being )(?<!get )(?<!gets )"
     r"(?:\w{3,}ed|was|were|had|did|took|made|built|led|became|wrote|found|grew|went|began|"
-    r"gave|got|spent|saw|ran|cut|set|put)\b"
+    r"gave|got|spent|saw|ran"
+    # "set", "cut", "put" are present tense too: "engineers rarely set direction alone".
+    r"|(?<!s )(?<!ly )(?:cut|set|put))\b"
 )
 _ASKS_FIGURE = re.compile(
     r"\bhow\s+(?:much|many|long|often|far|big|large|small|quickly|fast|soon)\b|\bby\s+how\b"
@@ -78,22 +96,39 @@ _BEHAVIOUR = re.compile(
     r"as|who|that|whom|the|a|an)\b)[a-z]+\b",
     re.IGNORECASE,
 )
+# Verbs advice opens with: "Ask each person ...", "Pair juniors with seniors ...". An
+# imperative has no subject, so it states no one's behaviour.
+_IMPERATIVE_VERBS = frozenset(
+    ["ask", "pick", "record", "decide", "put", "write", "talk", "include", "take", "look",
+     "aim", "avoid", "start", "stop", "use", "make", "keep", "build", "hand", "pair",
+     "delegate", "choose", "agree", "let", "give", "bring", "report", "share", "raise",
+     "open", "state", "summarize", "summarise", "move", "track", "count", "survey",
+     "convert", "treat", "classify", "tie", "size", "find", "run", "set", "read", "revisit",
+     "update", "reserve", "explain", "offer", "notice", "replace", "answer", "fix",
+     "reproduce", "profile", "change", "review", "document", "follow", "close", "measure",
+     "call", "get", "go", "try", "think", "plan", "focus", "learn", "remember", "consider",
+     "create", "define", "identify", "invest", "lead", "listen", "prepare", "protect",
+     "schedule", "send", "show", "spend", "teach", "test", "turn", "volunteer", "walk",
+     "watch", "work", "describe", "name", "list", "call", "drop", "cut", "add", "check",
+     "don’t", "don't", "never", "always", "be", "do", "say", "tell", "help", "invite"]
+)  # fmt: skip
 # A capitalised word after a lower-case one: a company, product or person ("at Meta",
 # "Will Larson"); all-caps jargon (CI, APK, L5) is not a name.
 _NAME = re.compile(r"(?<=[a-z,;:]\s)[A-Z][a-z]+")
 _ONE_ACTOR = re.compile(r"\b(?:one|an?)\s+(?:\w+\s+){0,2}engineers?\s+(?:at|in|from|we)\b",
                         re.IGNORECASE)
 # Mid-sentence references to something the quote does not contain: "close that gap",
-# "makes this possible", "such teams". "that" is a reference only before a word that
-# does not start a clause ("that everyone ...", "that the team ...", "that makes ...").
+# "makes this possible", "such teams", "an engineer there". "that" is a reference only
+# before a word that does not start a clause ("that everyone", "that the", "that makes").
 _DEMONSTRATIVE = re.compile(
     r"(?<!^)\b(?:this|these|those|such)\b(?!\s+(?:piece|article|post|guide)\b)"
-    r"|(?<!so )(?<!such )(?<!now )\bthat\s+(?!(?:the|a|an|is|are|was|were|can|could|will|would|should|may|might|must|"
-    r"they|it|you|we|he|she|someone|everyone|anyone|nobody|people|other|others|their|its|"
+    r"|(?<!so )(?<!such )(?<!now )\bthat\s+"
+    r"(?!(?:the|a|an|is|are|was|were|can|could|will|would|should|may|might|must|they|it|you|we|he|she|someone|everyone|anyone|nobody|people|other|others|their|its|"
     r"your|his|her|no|not|every|each|all|most|many|some|any|what|who|how|when|where|why|"
     r"one|two|three|if|in|on|at|to|for|by|with|from|of|as|so|still|only|also|often|just|"
     r"really|much|more|less|matters?|helps?|works?|requires?)\b)(?![a-z]+(?:s|ed|ly)\b)"
-    r"[a-z]+\b",
+    r"[a-z]+\b"
+    r"|\b(?:engineers?|people|teams?|compan(?:y|ies)|managers?|leaders?|everyone)\s+there\b",
     re.IGNORECASE,
 )
 
@@ -108,6 +143,7 @@ class QuestionProfile:
     present_tense: bool
     traits: bool  # a broad question about what people do: see the module docstring
     wants_figure: bool  # "by how much ...?", "how many ...?"
+    levels: frozenset[str] = frozenset()  # career levels the question names
 
     @classmethod
     def of(cls, question: str, vector: np.ndarray, *, broad: bool = False) -> QuestionProfile:
@@ -120,6 +156,7 @@ class QuestionProfile:
             present_tense=present,
             traits=broad and present and not wants_figure,
             wants_figure=wants_figure,
+            levels=frozenset(w for w in words(question) if w in _LEVELS),
         )
 
 
@@ -129,14 +166,17 @@ def score(
     retrieval_score: float,
     q: QuestionProfile,
     title_vector: np.ndarray | None = None,
+    story_share: float = 0.0,
 ) -> float:
     """Relevance of one candidate quote to the question, roughly 0..1.
 
-    `title_vector`, the embedding of the quote's article title, is used for trait
+    `title_vector` (the embedding of the quote's article title) and `story_share` (the
+    share of narrative sentences among its article's candidates) are used for trait
     questions only.
     """
     if q.traits:
-        return _trait_score(quote, vector, retrieval_score, q, title_vector)
+        return (_trait_score(quote, vector, retrieval_score, q, title_vector)
+                - T_STORY_PENALTY * story_share)
     sentences = quote.sentence_texts()
     quote_terms = term_set(quote.text)
     value = (
@@ -177,7 +217,9 @@ def _trait_score(
         + T_LEXICAL * max(overlap(q.terms, term_set(s)) for s in sentences)
     )
     narrative = is_narrative(text)
-    if states_behaviour(sentences[0]) and not narrative:
+    if is_imperative(sentences[0]):
+        value -= T_IMPERATIVE_PENALTY
+    elif states_behaviour(sentences[0]) and not narrative:
         value += T_BEHAVIOUR
     if narrative:
         value -= NARRATIVE_PENALTY
@@ -189,6 +231,14 @@ def _trait_score(
         value -= T_REFERENCE_PENALTY
     if len(text.split()) < _SHORT:
         value -= T_SHORT_PENALTY
+    if quote.chunk.position < _OPENING_CHUNKS:
+        value += T_OPENING
+    if q.subject and q.subject & term_set(quote.chunk.title):
+        value -= T_ROLE_TITLE_PENALTY
+    opening = text.split()[:5]
+    value += T_SUBJECT * overlap(q.subject, term_set(" ".join(opening)))
+    if q.levels and _other_level(opening, q.levels):
+        value -= T_OTHER_LEVEL_PENALTY
     if len(sentences) > 1:
         value -= PAIR_PENALTY
     if leans_back(sentences[0]):
@@ -205,6 +255,36 @@ def states_behaviour(sentence: str) -> bool:
     """ "Outcome owners watch the rollout themselves.", "Engineers with depth profile
     first": people named by their role, then what they do (not what they are)."""
     return bool(_BEHAVIOUR.match(sentence))
+
+
+def trait_eligible(quote: Quote) -> bool:
+    """Whether a quote can win in a trait answer at all; the rest is not worth embedding.
+
+    Stories (past tense, names, "one engineer at"), references to unquoted text and
+    very short sentences lose by more than any similarity can make up.
+    """
+    text = quote.text
+    first = quote.sentence_texts()[0]
+    return not (is_narrative(text) or is_anecdote(text) or refers_outside(quote)
+                or leans_back(first) or len(text.split()) < _SHORT)
+
+
+def _other_level(opening: list[str], levels: frozenset[str]) -> bool:
+    """The first words name a career level the question does not ("A principal engineer");
+    "senior+" includes every level above senior, so it is no other level."""
+    for word in opening:
+        if word.endswith("+"):
+            continue
+        token = word.strip(",.;:’'").lower()
+        if token in _LEVELS:
+            return token not in levels
+    return False
+
+
+def is_imperative(sentence: str) -> bool:
+    """Advice to the reader: the sentence opens with a verb ("Pick one primary metric.")."""
+    first = sentence.split(maxsplit=1)[0].strip(",.;:").lower() if sentence.strip() else ""
+    return first in _IMPERATIVE_VERBS
 
 
 def is_anecdote(text: str) -> bool:
