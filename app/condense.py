@@ -3,17 +3,23 @@
 Retrieval sees one string; "what about principal?" alone finds nothing useful. The
 rule-based condenser handles the common shapes without a model; the LLM condenser
 asks the chat model and falls back to the rules when the model is unavailable.
+
+The rules keep the follow-up first and add the earlier topic in parentheses, "How big
+was the cohort (the consultative mentorship model for L5 engineers)?", one question:
+as two ("How big was the cohort? Tell me about ...?") the coverage check would judge
+"How big was the cohort" on its own and find nothing.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections import Counter
 from typing import Protocol
 
 from app.check.claims import MARKER
-from app.coverage import ANAPHORA
+from app.coverage import ANAPHORA, topic_of
 from app.llm import ChatClient, LLMError
 from app.models import ChatTurn
 from app.prompts import Prompt
@@ -34,6 +40,20 @@ _FOLLOW_UP_WORDS = frozenset(
     ["more", "elaborate", "expand", "explain", "detail", "details", "example", "examples",
      "else", "another", "continue"]
 )
+# "Which one fits ...?", "the latter": a choice among things named earlier.
+_CHOICE = re.compile(
+    r"\b(?:which|that|this|the\s+other|the\s+first|the\s+second|the\s+last)\s+ones?\b"
+    r"|\bthe\s+(?:former|latter)\b",
+    re.IGNORECASE,
+)
+# "How big was the cohort?", "What did the memo ask for?": "the <noun>" with nothing after
+# it saying which one (no "of ...", "between ...", "that ..."). In a short question it
+# names something the conversation introduced.
+_QUALIFIERS = frozenset(
+    ["of", "between", "for", "in", "on", "at", "that", "which", "who", "whom", "to", "with",
+     "from", "about", "behind", "among", "across", "versus", "vs", "during", "after", "before"]
+)
+_SHORT_QUESTION_TERMS = 4
 # Career levels: "what about principal?" after a staff question swaps the level.
 _LEVELS = frozenset(
     ["intern", "junior", "mid", "senior", "staff", "principal", "distinguished", "fellow",
@@ -59,11 +79,11 @@ class RuleCondenser:
         context = previous.rstrip(" ?.!")
         answer = _last(history, "assistant")
         keywords = [k for k in answer_keywords(answer or "") if stem(k) not in terms(context)]
-        if keywords:
-            context += f" ({', '.join(keywords)})"
         if not _own_terms(question):
-            return context + "?"  # "tell me more about that": the previous topic is the question
-        return f"{question.rstrip(' ?.!')}? {context}?"
+            # "tell me more about that": the previous topic is the question
+            return context + (f" ({', '.join(keywords)})" if keywords else "") + "?"
+        topic = ", ".join([_as_topic(context), *keywords])
+        return f"{question.rstrip(' ?.!')} ({topic})?"
 
 
 class LLMCondenser:
@@ -91,13 +111,32 @@ class LLMCondenser:
 
 
 def is_follow_up(question: str) -> bool:
-    """Pronouns pointing back, an elliptic opener, or no topic words of its own."""
+    """Pronouns pointing back, an elliptic opener, a choice among things named earlier
+    ("which one"), a bare "the <noun>" in a short question, or no topic words of its own."""
     tokens = words(question)
-    if _ELLIPTIC.search(question):
+    if _ELLIPTIC.search(question) or _CHOICE.search(question):
         return True
     if any(t in ANAPHORA for t in tokens):
         return True
-    return not _own_terms(question)
+    own = _own_terms(question)
+    if not own:
+        return True
+    return len(set(own)) <= _SHORT_QUESTION_TERMS and _bare_definite(tokens)
+
+
+def _bare_definite(tokens: list[str]) -> bool:
+    """A "the" + one or two content words that nothing after qualifies ("the cohort?"),
+    unlike "the difference between ..." or "the capital of ..."."""
+    for i, token in enumerate(tokens):
+        if token != "the":
+            continue
+        phrase = list(itertools.takewhile(
+            lambda t: t not in STOPWORDS and t not in _QUALIFIERS and not t.isdigit(),
+            tokens[i + 1 : i + 3]))
+        after = tokens[i + 1 + len(phrase)] if i + 1 + len(phrase) < len(tokens) else None
+        if phrase and after not in _QUALIFIERS:
+            return True
+    return False
 
 
 def answer_keywords(answer: str, n: int = 3) -> list[str]:
@@ -113,6 +152,12 @@ def answer_keywords(answer: str, n: int = 3) -> list[str]:
         counts[key] += 1
         surface.setdefault(key, word)
     return [surface[k] for k, c in counts.most_common(n) if c >= 2]
+
+
+def _as_topic(question: str) -> str:
+    """The previous question as a topic, without commas that would read as a list:
+    "Tell me about the consultative model for L5s" -> "the consultative model for L5s"."""
+    return topic_of(question).replace(",", "").replace(";", "")
 
 
 def _own_terms(question: str) -> list[str]:

@@ -35,6 +35,21 @@ _IMPERATIVE = re.compile(r"^(?:please\s+)?(?:tell me|explain|describe)\s+(?:abou
 _WHAT_IS = re.compile(r"^(?:what|which|who)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+", re.I)
 _HOW_DO_I = re.compile(r"^how\s+(?:do|can|should|could|would)\s+(?:i|we|you|one)\s+", re.I)
 
+# Questions about what people in a role do, as a whole: "what do great staff engineers
+# do?", "what makes a good tech lead?", "what habits do effective principals have?".
+# Anchored at both ends: "what do staff engineers do to multiply their team?" and "...
+# do differently from staff?" ask something narrower.
+_PRAISE = r"(?:(?:great|good|best|effective|successful|strong|excellent|top)\s+)?"
+_PEOPLE = r"(?:[\w+-]+\s+){0,3}?(?:engineers?|leads?|managers?|architects?|developers?|principals?)"
+_TRAIT_SHAPES = re.compile(
+    rf"^(?:what|which\s+things)\s+(?:do|does)\s+(?:the\s+)?{_PRAISE}{_PEOPLE}\s+(?:really\s+)?do"
+    rf"|^what\s+makes\s+(?:(?:a|an|the)\s+)?{_PRAISE}{_PEOPLE}"
+    r"(?:\s+(?:great|good|effective|successful|excellent|stand\s+out))?"
+    rf"|^what\s+(?:habits|traits|qualities|skills|behaviou?rs|characteristics|attributes)\s+"
+    rf"(?:do|does)\s+{_PRAISE}{_PEOPLE}\s+(?:have|share|show|need)",
+    re.IGNORECASE,
+)
+
 
 def split_question(question: str) -> list[str]:
     """Independent parts of a question, in order; a single-part question gives one part.
@@ -76,6 +91,13 @@ def topic_of(part: str) -> str:
     text = _WHAT_IS.sub("", text)
     text = _HOW_DO_I.sub("how to ", text)
     return text.strip() or part.strip()
+
+
+def asks_for_traits(question: str) -> bool:
+    """Whether the question asks what people in a role do, as a whole (see _TRAIT_SHAPES):
+    it is answered trait by trait, from many articles."""
+    text = " ".join(question.strip().rstrip("?!. ").split())
+    return bool(_TRAIT_SHAPES.fullmatch(text))
 
 
 def unknown_key_terms(question: str, vocabulary: frozenset[str] | set[str]) -> list[str]:

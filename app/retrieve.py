@@ -3,7 +3,10 @@
 Dense search finds paraphrases, BM25 finds the rare exact words (names, numbers,
 jargon) that small embedding models blur; reciprocal rank fusion needs no score
 calibration between the two. Diversity then keeps one article from filling every
-slot, and the coverage check decides whether the sources can answer at all.
+slot, and the coverage check decides whether the sources can answer at all. Besides
+the hits, a retrieval carries a wider pool of chunks for the extractive answerer, which
+picks sentences rather than chunks: the whole lead article for a specific question, the
+opening and closing of every article reached for a broad one.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from urllib.parse import urlparse
 import bm25s
 import numpy as np
 
-from app.coverage import split_question, topic_of, unknown_key_terms
+from app.coverage import asks_for_traits, split_question, topic_of, unknown_key_terms
 from app.models import Filters
 from app.settings import Settings
 from app.terms import jaccard, overlap, term_set, terms
@@ -38,9 +41,11 @@ _FOCUS_TOP, _FOCUS_SHARE = 5, 6
 # corpus) gives BM25 a full vote in the fusion; commoner words a proportionally smaller one.
 _SPECIFIC_ENOUGH = 0.5
 _BROAD_WEIGHT = 0.4  # below this BM25 weight the question is about the whole corpus
-# The answerer's candidate pool: more chunks than the hits (twice as many), since it
-# picks sentences, not chunks.
-_POOL_PER_URL = 2
+# The answerer's candidate pool: more chunks than the hits, since it picks sentences,
+# not chunks: the whole of the lead article (the focus, else the top hit's; at most
+# _LEAD_ARTICLE_CHUNKS), then more articles up to twice the hits. "How did the Portal
+# team ...?" is answered step by step from one case study, whose steps rank unevenly.
+_POOL_PER_URL, _LEAD_ARTICLE_CHUNKS = 2, 16
 # A broad question's pool: every article a deeper dense list reaches (at most
 # _POOL_ARTICLES, best first), each with its best chunk, its opening chunks and its
 # closing one. The best sentences for "what do great staff engineers do?" ("Outcome
@@ -72,11 +77,13 @@ class Retrieval:
     uncovered: list[str] = field(default_factory=list)
     best_dense: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
-    # The question's words are everywhere ("what do great staff engineers do?"): it asks
-    # about the corpus's common subject, and every article may hold part of the answer.
+    # The question's words are everywhere ("what do great staff engineers do?"), or it asks
+    # what people in a role do as a whole: every article may hold part of the answer.
     broad: bool = False
-    # `hits` first, then more candidates for the extractive answerer (see `_POOL_SIZE`).
+    # `hits` first, then more candidates for the extractive answerer (module docstring).
     pool: list[Hit] = field(default_factory=list)
+    # The caller's explicit top_k: an answer cites at most this many chunks.
+    max_chunks: int | None = None
 
 
 class _LexicalIndex:
@@ -177,7 +184,11 @@ class HybridRetriever:
     def retrieve(
         self, question: str, top_k: int | None = None, filters: Filters | None = None
     ) -> Retrieval:
-        """The top chunks for `question`, and which of its parts the sources cover."""
+        """The top chunks for `question`, and which of its parts the sources cover.
+
+        An explicit `top_k` also caps how many chunks an answer may cite (`max_chunks`);
+        which ones, from the wider pool, is the answerer's choice.
+        """
         timings: dict[str, float] = {}
         clock = _Clock(timings)
         k = top_k or self.settings.top_k
@@ -200,7 +211,7 @@ class HybridRetriever:
             clock.lap("coverage")
 
         lexical_weight = min(1.0, index.specificity(terms(query)) / _SPECIFIC_ENOUGH)
-        broad = lexical_weight < _BROAD_WEIGHT
+        broad = lexical_weight < _BROAD_WEIGHT or asks_for_traits(query)
         depth = max(pool, _BROAD_DENSE) if broad else pool
         dense_n = max(25 * k, 200, depth) if filtered else depth
         dense = [(c, s) for c, s in self.store.query(vector, dense_n) if matches(c, filters)]
@@ -233,8 +244,9 @@ class HybridRetriever:
         if broad:
             pool_hits = _article_pool(fused, hits, index, filters)
         else:
-            pool_hits = self._diversify(fused, 2 * k, focus, per_url=_POOL_PER_URL,
-                                        terms_of=index.text_terms, focus_cap=k, start=hits)
+            start = _with_lead_article(hits, fused, index, focus, filters)
+            pool_hits = self._diversify(fused, len(start) + k, focus, per_url=_POOL_PER_URL,
+                                        terms_of=index.text_terms, focus_cap=0, start=start)
         clock.lap("rank")
         timings["total"] = sum(timings.values())
         return Retrieval(
@@ -248,6 +260,7 @@ class HybridRetriever:
             timings_ms=timings,
             broad=broad,
             pool=pool_hits,
+            max_chunks=top_k,
         )
 
     def _current_index(self) -> _LexicalIndex:
@@ -400,6 +413,24 @@ def _article_pool(
             seen.add(chunk.id)
             pool.append(ranked.get(chunk.id) or Hit(chunk, top.score, None, 0.0))
     return pool
+
+
+def _with_lead_article(
+    hits: list[Hit], fused: list[Hit], index: _LexicalIndex, focus: str | None,
+    filters: Filters | None,
+) -> list[Hit]:
+    """`hits`, then the other chunks of the lead article (the focus, else the top hit's),
+    in reading order; a chunk fusion did not rank carries the article's lowest score."""
+    url = focus or (hits[0].chunk.url if hits else None)
+    if url is None:
+        return list(hits)
+    ranked = {h.chunk.id: h for h in fused if h.chunk.url == url}
+    floor = min((h.score for h in ranked.values()), default=0.0)
+    seen = {h.chunk.id for h in hits}
+    extra = [ranked.get(c.id) or Hit(c, floor, None, 0.0)
+             for c in index.by_url.get(url, [])[:_LEAD_ARTICLE_CHUNKS]
+             if c.id not in seen and matches(c, filters)]
+    return [*hits, *extra]
 
 
 def _focus(dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> str | None:

@@ -9,7 +9,8 @@ the other retrieved chunks the cases came with (so about half the sentences are 
   answer's sentences are new — the common case for a service answering from a fixed corpus;
 - repeat: the same answer checked again (everything cached).
 
-Usage: python -m eval.bench_check [--rounds N] [--best-of K] [--faithful-only] [--json]
+Usage: python -m eval.bench_check [--rounds N] [--best-of K] [--torch-threads T] [--faithful-only]
+       [--json]
 """
 
 from __future__ import annotations
@@ -159,7 +160,16 @@ def main() -> None:
     parser.add_argument(
         "--best-of", type=int, default=1, help="repeat each timing, keep the fastest (busy host)"
     )
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch intra-op threads; 1 is far faster when other processes load the CPU",
+    )
     args = parser.parse_args()
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     results = run(args.rounds, faithful_only=args.faithful_only, best_of=args.best_of)
     if args.json:
         print(json.dumps(results, indent=2))

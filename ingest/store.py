@@ -32,6 +32,7 @@ class ChromaStore:
 
     # Chroma caps the size of one write; larger pages are written in slices.
     _WRITE_BATCH = 2000
+    _READ_PAGE = 5000
 
     def __init__(self, client: Any, collection: str) -> None:
         self._client = client
@@ -118,11 +119,20 @@ class ChromaStore:
         return out
 
     def all_chunks(self) -> list[Chunk]:
-        res = self._col.get(include=["documents", "metadatas"])
-        return [
-            Chunk.from_stored(cid, text, meta)
-            for cid, text, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
-        ]
+        # Paged: one unbounded get() of ~50k records exceeds SQLite's variable limit.
+        chunks: list[Chunk] = []
+        while True:
+            res = self._col.get(
+                include=["documents", "metadatas"], limit=self._READ_PAGE, offset=len(chunks)
+            )
+            chunks += [
+                Chunk.from_stored(cid, text, meta)
+                for cid, text, meta in zip(
+                    res["ids"], res["documents"], res["metadatas"], strict=True
+                )
+            ]
+            if len(res["ids"]) < self._READ_PAGE:
+                return chunks
 
     def get(self, ids: list[str]) -> list[Chunk]:
         res = self._col.get(ids=ids, include=["documents", "metadatas"])

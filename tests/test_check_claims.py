@@ -110,6 +110,7 @@ def test_numbered_list_items_and_bold_leads_are_claims() -> None:
         "Here is what the sources say:",
         "In short:",
         "The sources do not say how long the rollout took.",
+        "My sources don’t cover promotion timelines at Stripe.",
         "What changed?",
         "Overall, yes.",
     ],

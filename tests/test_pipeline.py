@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.settings import SAMPLE_SITE_DIR
 from ingest.pipeline import Ingestor
 from ingest.sources import LocalPath, Sitemap, UrlList
 from ingest.state import IngestState
@@ -84,6 +85,31 @@ def test_chunks_carry_metadata_and_exact_offsets(sample_site, ingest):
     assert all(c.doc_hash == page.doc_hash and c.fetched_at for c in chunks)
     assert any(len(c.heading_path) >= 2 for c in chunks)
     assert [c.position for c in chunks] == list(range(len(chunks)))
+
+
+def test_chunks_are_embedded_with_their_title_and_headings(settings, embedder, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "ownership.html").write_bytes((SAMPLE_SITE_DIR / ARTICLE).read_bytes())
+    embedded: list[str] = []
+
+    class Recording:
+        name, dim = embedder.name, embedder.dim
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            embedded.extend(texts)
+            return embedder.embed(texts)
+
+    store = ChromaStore.from_settings(settings)
+    state = IngestState(settings.state_db)
+    Ingestor(settings, Recording(), store, state, progress=False).run(
+        [LocalPath(path=site, base_url="https://blog.example/")])
+    state.close()
+    chunks = store.all_chunks()
+    assert sorted(embedded) == sorted(c.embedding_text() for c in chunks)
+    loop = next(c for c in chunks if c.heading_path[1:] == ("Close the loop",))
+    assert loop.embedding_text() == f"Owning Outcomes, Not Tickets > Close the loop\n\n{loop.text}"
+    assert loop.text.startswith("Closing the loop means")  # the stored text is the text alone
 
 
 def test_reingest_of_unchanged_site_embeds_nothing(sample_site, ingest):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.coverage import split_question, topic_of, unknown_key_terms
+from app.coverage import asks_for_traits, split_question, topic_of, unknown_key_terms
 from app.models import Filters
 from app.retrieve import HybridRetriever
 from app.settings import Settings
@@ -67,6 +67,46 @@ def test_a_broad_question_draws_on_many_articles(retriever):
     result = retriever.retrieve("What do great staff engineers do?", top_k=8)
     urls = [h.chunk.url for h in result.hits]
     assert len(set(urls)) == len(urls) == 8
+
+
+def test_multiply_question_finds_the_tooling_article_in_the_top_five(retriever):
+    # The chunks of "Multiplying Your Team Through Tooling ..." rarely say "multiply":
+    # their title and headings, embedded with them, carry the topic.
+    result = retriever.retrieve("What do great staff engineers do to multiply their team?", 5)
+    assert "articles/multiplying-through-tooling.html" in {_page(h.chunk.url)
+                                                           for h in result.hits}
+
+
+def test_trait_shaped_questions_are_broad_and_narrower_ones_are_not(retriever):
+    assert retriever.retrieve("What do great staff engineers do?").broad
+    assert retriever.retrieve("What habits do effective staff engineers have?").broad
+    assert not retriever.retrieve("What do principal engineers do differently from staff?").broad
+    assert not retriever.retrieve("How did the Portal team reduce video call drops?").broad
+
+
+def test_broad_pool_reaches_every_trait_article_with_its_opening(retriever):
+    result = retriever.retrieve("What do great staff engineers do?")
+    assert result.pool[: len(result.hits)] == result.hits
+    opening = {(_page(h.chunk.url), h.chunk.position) for h in result.pool}
+    for article in ("ownership-of-outcomes", "technical-depth", "multiplying-through-tooling",
+                    "influence-across-teams", "mentoring-and-sponsorship"):
+        assert (f"articles/{article}.html", 0) in opening, article
+    assert all(0.0 <= h.score <= 1.0 for h in result.pool)
+
+
+def test_pool_holds_the_whole_lead_article(retriever, sample_store):
+    result = retriever.retrieve("How did the Portal team reduce video call drops?")
+    portal = {c.id for c in sample_store.all_chunks() if _page(c.url) == PORTAL}
+    assert portal <= {h.chunk.id for h in result.pool}
+    assert result.pool[: len(result.hits)] == result.hits
+    assert len({h.chunk.id for h in result.pool}) == len(result.pool)
+
+
+def test_an_explicit_top_k_caps_the_chunks_an_answer_may_cite(retriever):
+    result = retriever.retrieve("How did the Portal team reduce video call drops?", top_k=3)
+    assert len(result.hits) == 3 and result.max_chunks == 3
+    assert result.pool[:3] == result.hits and len(result.pool) > 3  # which 3: the answerer's
+    assert retriever.retrieve("What is an SLO?").max_chunks is None
 
 
 def test_no_two_hits_are_the_same_text(retriever):
@@ -190,6 +230,15 @@ def test_topic_of_turns_a_question_into_a_topic():
     assert topic_of("What's the best pizza in Naples?") == "the best pizza in Naples"
     assert topic_of("How do I negotiate rent in Berlin?") == "how to negotiate rent in Berlin"
     assert topic_of("and tell me about design docs") == "design docs"
+
+
+def test_asks_for_traits_matches_whole_questions_about_a_role():
+    assert asks_for_traits("What do great staff engineers do?")
+    assert asks_for_traits("What makes a staff engineer great?")
+    assert asks_for_traits("What habits do effective staff engineers have?")
+    assert not asks_for_traits("What do staff engineers do to multiply their team?")
+    assert not asks_for_traits("What do principal engineers do differently from staff?")
+    assert not asks_for_traits("What is the difference between mentoring and sponsorship?")
 
 
 def test_unknown_key_terms_are_names_and_figures_missing_from_the_vocabulary():

@@ -12,8 +12,9 @@ Two shapes of answer:
   engineers do?"): one section per article, since each article argues one trait, named
   after the trait (its shortened title), holding the one or two sentences that best
   state what people with that trait do;
-- otherwise sections follow the sources' own headings (steps, results), and an answer
-  drawn from one article keeps that article's order.
+- a *story* answer, for "how did they ...?" when the best source tells the story in
+  steps: the best sentence of each step, then the result, in the story's order;
+- otherwise sections follow the sources' own headings, the best first.
 """
 
 from __future__ import annotations
@@ -23,31 +24,39 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.answer.cues import cues_of, is_narrative
 from app.answer.draft import AnswerMode, Draft, DraftCitation
-from app.answer.headings import trait_label, trait_name
+from app.answer.headings import story_part, story_section_name, trait_label, trait_name
 from app.answer.lead import lead_line
 from app.answer.quotes import Quote, answer_quotes, every_quote
-from app.answer.scoring import QuestionProfile, is_narrative, score, trait_eligible
+from app.answer.scoring import QuestionProfile, chunk_words, score, trait_eligible
 from app.answer.vectors import QuoteVectors
 from app.retrieve import Hit, Retrieval
-from app.terms import jaccard, term_set
+from app.terms import jaccard
 from ingest.embed import Embedder
 
 __all__ = ["ExtractiveAnswerer", "trait_name"]
 
 _KEEP_RATIO = 0.7  # a sentence must score this share of the best one to be used at all
 _SECOND_RATIO = 0.8  # ... and this share to be a section's second or third point
-_BROAD_ARTICLES = 3  # the best points come from this many articles: a broad question
+_NARROW_POINTS, _NARROW_RATIO = 4, 0.8  # "by how much ...?": the fact and a little context
 
 # Trait answers. Scores there are differences of similarities (~0.2..0.6), so floors are
 # margins below the best rather than ratios of it.
-_TRAIT_MARGIN = 0.15  # a section's first point scores at most this much below the best
+_TRAIT_MARGIN = 0.2  # a section's first point scores at most this much below the best
 _TRAIT_SECOND_MARGIN = 0.06  # a section's second point, at most this below its first
 _REDUNDANCY = 0.3  # MMR: weight of a sentence's similarity to the points already taken
 # ... and of its article's similarity (centroid of its candidates) to the articles already
 # taken: "Questioning the map" and "Setting technical direction" argue one trait.
 _ARTICLE_REDUNDANCY = 0.3
 _MIN_TRAIT_SECTIONS = 3  # fewer articles qualifying: not a trait answer after all
+
+# Story answers: the story is the best article telling one in steps, unless it scores
+# this much below the best candidate (then no story answers the question).
+_STORY_MARGIN = 0.25
+_STORY_SECOND_MARGIN = 0.08  # a step's second sentence, at most this below its first
+_STORY_PARTS = ("step", "result")  # what a "how did they" answer tells
+_RESULT_FIGURE = 0.1  # a story's result is its number: "Escalations fell by 40%."
 
 # Two candidates make the same point when any of these holds. MiniLM puts two wordings
 # of one fact at about 0.85 ("Refactoring the system saved $10M a year" vs "The
@@ -94,7 +103,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         *,
         vectors: QuoteVectors | None = None,
-        max_sections: int = 4,
+        max_sections: int = 5,
         per_section: int = 3,
         max_points: int = 9,
         trait_sections: int = 6,
@@ -114,9 +123,16 @@ class ExtractiveAnswerer:
         candidates = self._candidates(retrieval, profile)
         scored = time.perf_counter()
         sections = self._trait_sections(candidates) if profile.traits else []
+        if profile.story:
+            sections = self._story_sections(candidates, profile.names)
         if not sections:
-            sections = self._sections(_distinct(candidates, self.max_points))
-        draft = _render(retrieval.query, sections)
+            # "By how much ...?" and "How big was the cohort?" after a question about it
+            # are answered by a fact and a little context, not a survey.
+            narrow = profile.wants_figure or profile.follow_up
+            points = _NARROW_POINTS if narrow else self.max_points
+            floor = _NARROW_RATIO if narrow else _KEEP_RATIO
+            sections = self._sections(_distinct(candidates, points, floor), points)
+        draft = _render(retrieval.query, _within(sections, retrieval.max_chunks))
         draft.timings_ms = {
             "embed_sentences": (scored - started) * 1000,
             "compose": (time.perf_counter() - scored) * 1000,
@@ -141,16 +157,21 @@ class ExtractiveAnswerer:
             return []
         # Trait scoring compares each sentence with its article's title: one embedder
         # call at most, for uncached sentences and titles together.
-        titles = sorted({q.chunk.title for q, _ in quotes if q.chunk.title}) if profile.traits \
-            else []
+        titles = sorted({q.chunk.title for q, _ in quotes}) if profile.traits else []
         vectors, title_rows, _ = self.vectors.embed_all([q for q, _ in quotes], titles)
-        title_vectors = dict(zip(titles, title_rows, strict=True))
+        similarity = vectors @ retrieval.query_vector
+        centrality = np.zeros(len(quotes), dtype=np.float32)
+        if titles:
+            row = {t: i for i, t in enumerate(titles)}
+            picked = title_rows[[row[q.chunk.title] for q, _ in quotes]]
+            centrality = np.einsum("ij,ij->i", vectors, picked)
+            centrality[[not q.chunk.title for q, _ in quotes]] = 0.0
         return [
-            _Candidate(quote, score(quote, vector, r_score, profile,
-                                    title_vectors.get(quote.chunk.title),
-                                    story_share.get(quote.chunk.url, 0.0)),
-                       vector, r_score, term_set(quote.text))
-            for (quote, r_score), vector in zip(quotes, vectors, strict=True)
+            _Candidate(quote, score(quote, profile, similarity=float(similarity[i]),
+                                    retrieval=r_score, centrality=float(centrality[i]),
+                                    story_share=story_share.get(quote.chunk.url, 0.0)),
+                       vectors[i], r_score, cues_of(tuple(quote.sentence_texts())).terms)
+            for i, (quote, r_score) in enumerate(quotes)
         ]
 
     def _trait_sections(self, candidates: list[_Candidate]) -> list[Section]:
@@ -204,51 +225,98 @@ class ExtractiveAnswerer:
             return []
         return [(name, sorted(points, key=_reading_order)) for name, points in sections]
 
-    def _sections(self, pool: list[_Candidate]) -> list[Section]:
-        """The distinct points grouped into at most `max_sections` named sections.
+    def _story_sections(
+        self, candidates: list[_Candidate], names: frozenset[str] = frozenset()
+    ) -> list[Section]:
+        """The steps of the best story, then its result, in the story's own order.
 
-        When the best points come from several articles (a broad question), each article
-        is a section named by its title, since each article argues one trait; when they
-        come from one or two (a specific question), sections follow the articles' own
-        headings (steps, results).
+        The best story is the article telling one in two or more steps whose three best
+        sections score best, and that mentions the question's names ("Portal"). Empty
+        when there is none, or when it scores well below the best candidate (the question
+        is not about a story).
         """
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        parts: dict[str, dict[str, list[_Candidate]]] = {}  # url -> section name -> cands
+        for cand in ranked:
+            chunk = cand.quote.chunk
+            if story_part(chunk) in _STORY_PARTS:
+                parts.setdefault(chunk.url, {}).setdefault(story_section_name(chunk), []).append(
+                    cand)
+        stories = [url for url, named in parts.items()
+                   if sum(story_part(g[0].quote.chunk) == "step" for g in named.values()) >= 2
+                   and (not names or _mentions(named, names))]
+        if not ranked or not stories:
+            return []
+        strength = {url: float(np.mean(sorted((g[0].score for g in parts[url].values()),
+                                              reverse=True)[:3])) for url in stories}
+        story = max(stories, key=lambda url: strength[url])
+        if max(g[0].score for g in parts[story].values()) < ranked[0].score - _STORY_MARGIN:
+            return []
+        taken: list[_Candidate] = []
+        sections: list[tuple[str, list[_Candidate]]] = []
+        for name, group in parts[story].items():
+            if story_part(group[0].quote.chunk) == "result":
+                group = sorted(group, key=_result_rank, reverse=True)
+            points = [group[0]]
+            points += [c for c in group[1:2] if c.score >= group[0].score - _STORY_SECOND_MARGIN
+                       and not _repeats(c, [*taken, group[0]])]
+            if _repeats(group[0], taken):
+                continue
+            taken.extend(points)
+            sections.append((name, points))
+        # The strongest sections if there are too many, then in the story's order.
+        sections = sorted(sections, key=lambda s: -s[1][0].score)[: self.max_sections + 2]
+        sections.sort(key=lambda s: s[1][0].doc_span[0])
+        return [(name, sorted(points, key=_reading_order)) for name, points in sections]
+
+    def _sections(self, pool: list[_Candidate], max_points: int) -> list[Section]:
+        """The distinct points grouped into at most `max_sections` sections named after
+        the headings they come from, the best section first, each in reading order."""
         if not pool:
             return []
         best = pool[0].score
-        broad = len({c.quote.chunk.url for c in pool[: self.max_points]}) >= _BROAD_ARTICLES
-        per_section = 2 if broad else self.per_section
         sections: dict[str, list[_Candidate]] = {}
         names: dict[str, str] = {}
         taken = 0
         for cand in pool:
-            chunk = cand.quote.chunk
-            key = chunk.url if broad else trait_name(chunk).lower()
+            name = trait_name(cand.quote.chunk)
+            key = name.lower()
             group = sections.get(key)
             if group is None and len(sections) >= self.max_sections:
                 continue
-            if group is not None and (len(group) >= per_section
+            if group is not None and (len(group) >= self.per_section
                                       or cand.score < best * _SECOND_RATIO):
                 continue
             sections.setdefault(key, []).append(cand)
-            names.setdefault(key, chunk.title if broad and chunk.title else trait_name(chunk))
+            names.setdefault(key, name)
             taken += 1
-            if taken >= self.max_points:
+            if taken >= max_points:
                 break
-        # Sections by their best point, inside one the articles' own reading order; an
-        # answer from one article keeps its order throughout (step 1 before the result).
-        if len({c.quote.chunk.url for group in sections.values() for c in group}) == 1:
-            order = sorted(sections, key=lambda k: min(c.doc_span[0] for c in sections[k]))
-        else:
-            order = sorted(sections, key=lambda k: -max(c.score for c in sections[k]))
+        order = sorted(sections, key=lambda k: -max(c.score for c in sections[k]))
         return [(names[k], sorted(sections[k], key=_reading_order)) for k in order]
 
 
-def _distinct(candidates: list[_Candidate], max_points: int) -> list[_Candidate]:
-    """Candidates above the floor, best first, one per point made."""
+def _within(sections: list[Section], max_chunks: int | None) -> list[Section]:
+    """The sections with only the points from the `max_chunks` chunks holding the best
+    points (the caller's top_k caps the chunks an answer cites); emptied sections go."""
+    if max_chunks is None:
+        return sections
+    allowed: set[str] = set()
+    for cand in sorted((c for _, group in sections for c in group), key=lambda c: -c.score):
+        if len(allowed) < max_chunks:
+            allowed.add(cand.quote.chunk.id)
+    kept = [(name, [c for c in group if c.quote.chunk.id in allowed]) for name, group in sections]
+    return [(name, group) for name, group in kept if group]
+
+
+def _distinct(
+    candidates: list[_Candidate], max_points: int, ratio: float = _KEEP_RATIO
+) -> list[_Candidate]:
+    """Candidates scoring `ratio` of the best or more, best first, one per point made."""
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not ranked:
         return []
-    floor = ranked[0].score * _KEEP_RATIO
+    floor = ranked[0].score * ratio
     pool: list[_Candidate] = []
     for cand in ranked:
         if cand.score < floor or len(pool) >= 3 * max_points:
@@ -259,6 +327,14 @@ def _distinct(candidates: list[_Candidate], max_points: int) -> list[_Candidate]
         elif len(twins) == 1 and _primary(cand, pool[twins[0]]):
             pool[twins[0]] = cand
     return pool
+
+
+def _mentions(sections: dict[str, list[_Candidate]], names: frozenset[str]) -> bool:
+    return any(names & chunk_words(c.quote.chunk) for group in sections.values() for c in group)
+
+
+def _result_rank(cand: _Candidate) -> float:
+    return cand.score + _RESULT_FIGURE * bool(cand.figures)
 
 
 def _centroids(candidates: list[_Candidate]) -> dict[str, np.ndarray]:

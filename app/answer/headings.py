@@ -23,6 +23,13 @@ _GENERIC_HEADING_TERMS = frozenset(
 )
 _STEP_PREFIX = re.compile(r"^(?:step|phase|part|days?)\s*[\d–-]+\s*[:.–-]\s*|^case study:\s*", re.I)
 
+# The parts of a story (a case study's sections), by their heading.
+StoryPart = str  # "step" | "result" | "background" | "takeaway" | "intro" | "other"
+_STEP = re.compile(r"^(?:step|phase|part)\s*\d", re.IGNORECASE)
+_RESULT = re.compile(r"\b(?:results?|outcomes?|impact|what changed|payoff)\b", re.IGNORECASE)
+_BACKGROUND = re.compile(r"\b(?:situation|background|problem|context|challenge)\b", re.I)
+_TAKEAWAY = re.compile(r"\b(?:take\s+from|takeaways?|lessons?|wrap|final thoughts)\b", re.I)
+
 _MAX_LABEL_WORDS = 6
 # Where a title's subtitle starts: "Owning Outcomes, Not Tickets", "Senior, Staff,
 # Principal: What Actually Changes", "Rebuilding On-Call at Instagram: Half the ...".
@@ -50,6 +57,34 @@ def trait_name(chunk: Chunk) -> str:
         if name and set(terms(name)) - _GENERIC_HEADING_TERMS:
             return name[0].upper() + name[1:]
     return chunk.title or (chunk.heading_path[0] if chunk.heading_path else "From the sources")
+
+
+def story_part(chunk: Chunk) -> StoryPart:
+    """Which part of a story a chunk tells, from its most specific heading: a "step"
+    ("Step 2: Build automated detection"), the "result", the "background" ("The
+    situation"), the "takeaway" ("What to take from it"), the "intro" (no heading), or
+    "other"."""
+    headings = chunk.heading_path[1:]
+    if not headings:
+        return "intro"
+    last = headings[-1]
+    if _STEP.match(last):
+        return "step"
+    for pattern, part in ((_RESULT, "result"), (_TAKEAWAY, "takeaway"),
+                          (_BACKGROUND, "background")):
+        if pattern.search(last):
+            return part
+    return "other"
+
+
+def story_section_name(chunk: Chunk) -> str:
+    """A story section's name: the step's name ("Build automated detection"), else the
+    heading as written ("The result")."""
+    headings = chunk.heading_path[1:]
+    if not headings:
+        return trait_name(chunk)
+    name = _STEP_PREFIX.sub("", headings[-1]).strip().rstrip(":.") or headings[-1]
+    return name[0].upper() + name[1:]
 
 
 def trait_label(title: str, text: str = "") -> str:

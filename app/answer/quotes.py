@@ -22,7 +22,14 @@ from ingest.records import Chunk
 _BULLET = re.compile(r"(?:[-*+•]|\d{1,3}[.)])\s+")
 _ENDS = re.compile(r"[.!][\"'”’)]*$")
 _OPENING_QUOTE = "\"“‘'«"
-_META = re.compile(r"\bthis (?:piece|article|post|essay|section|guide)\b", re.IGNORECASE)
+_META = re.compile(
+    r"\bthis (?:piece|article|post|essay|section|guide)\b"
+    # Pointers to other pages: "..., read about the Instagram on-call overhaul", "A related
+    # program is described in the Robinhood case study", "Compare it with ...".
+    r"|\bread\s+(?:more|about)\b|\b(?:is|are)\s+(?:described|featured|covered)\s+in\b"
+    r"|\b(?:also\s+)?featured\s+in\b|\bcompare\s+(?:it|this|them)\s+with\b|\bsee\s+the\b",
+    re.IGNORECASE,
+)
 # Openers that lean on the previous sentence: on their own they would be misquoted.
 DANGLING = frozenset(
     [
@@ -44,6 +51,13 @@ _LIST_NEXT = re.compile(r"\s*\n\s*(?:[-*+•]|\d{1,3}[.)])\s|\s+First\b")
 _ANNOUNCES = re.compile(
     r"\b(?:two|three|four|five|six|seven|several|a few|following|these|some)\b", re.IGNORECASE
 )
+# A count of things to come, named: "four things change", "three distinct ways".
+_ANNOUNCEMENT = re.compile(
+    r"\b(?:two|three|four|five|six|seven|several|a few)\s+(?:\w+\s+)?(?:things|ways|steps|"
+    r"reasons|traits|habits|lessons|phases|stages|principles)\b",
+    re.IGNORECASE,
+)
+_FIGURE = re.compile(r"\d")
 MIN_WORDS, MAX_WORDS, MAX_PAIR_WORDS = 3, 40, 50
 
 
@@ -93,7 +107,10 @@ def answer_quotes(chunk: Chunk) -> list[Quote]:
     Dropped: fragments, headings, questions, lead-ins to a list or to "First, ...",
     quoted speech, very short or long sentences and sentences about the article
     itself. A sentence that leans on the one before it ("They handed ...", "one of them") is
-    kept only joined with that sentence, which says who "they" are. Memoised: a chunk's
+    joined with that sentence, which says who "they" are. One that cannot be joined is
+    dropped, unless its reference is further in and it states a figure ("Teams that
+    adopted Cachescope cut their debugging time for this class of issue by 30%."): the
+    figure is still right, and the scorer marks the reference down. Memoised: a chunk's
     text never changes under its id, and popular chunks come back question after question
     (callers must not mutate the returned list).
     """
@@ -107,15 +124,17 @@ def answer_quotes(chunk: Chunk) -> list[Quote]:
         if not leans_back(sentence):
             out.append(Quote(chunk, start, end, ((start, end),)))
             continue
-        if i == 0:
-            continue
-        prev_start, prev_end = spans[i - 1]
-        previous = text[prev_start:prev_end]
-        joined_words = len(previous.split()) + len(sentence.split())
-        same_paragraph = "\n" not in text[prev_end:start]
-        if (same_paragraph and joined_words <= MAX_PAIR_WORDS and _is_statement(previous)
-                and not leans_back(previous)):
-            out.append(Quote(chunk, prev_start, end, ((prev_start, prev_end), (start, end))))
+        if i > 0:
+            prev_start, prev_end = spans[i - 1]
+            previous = text[prev_start:prev_end]
+            joined_words = len(previous.split()) + len(sentence.split())
+            same_paragraph = "\n" not in text[prev_end:start]
+            if (same_paragraph and joined_words <= MAX_PAIR_WORDS and _is_statement(previous)
+                    and not leans_back(previous)):
+                out.append(Quote(chunk, prev_start, end, ((prev_start, prev_end), (start, end))))
+                continue
+        if not opens_with_reference(sentence) and _FIGURE.search(sentence):
+            out.append(Quote(chunk, start, end, ((start, end),)))
     return out
 
 
@@ -123,8 +142,10 @@ _FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|me|my|mine|we|we
 
 
 def _is_teaser(sentence: str, text: str, end: int) -> bool:
-    """ "Sponsors help in three distinct ways." before a list or a "First, ...": it
-    announces points without making one."""
+    """ "Sponsors help in three distinct ways." before a list or a "First, ...", or "Four
+    things change as you move up": it announces points without making one."""
+    if _ANNOUNCEMENT.search(sentence) and ":" not in sentence:
+        return True
     return bool(_LIST_NEXT.match(text, end)) and bool(_ANNOUNCES.search(sentence))
 
 
@@ -144,8 +165,13 @@ def _is_statement(sentence: str) -> bool:
 def leans_back(sentence: str) -> bool:
     """Whether the sentence needs the one before it: a pointing opener ("They handed
     ...") or a reference to something unquoted ("one of them")."""
+    return opens_with_reference(sentence) or bool(_OBJECT_ANAPHORA.search(sentence))
+
+
+def opens_with_reference(sentence: str) -> bool:
+    """ "They handed ...", "But ...", "This ...": meaningless without the sentence before."""
     first = re.sub(r"[^\w’']", "", sentence.split()[0]).lower()
-    return first in DANGLING or bool(_OBJECT_ANAPHORA.search(sentence))
+    return first in DANGLING or bool(re.match(r"^(?:\S+\s+){1,3}also\b", sentence))
 
 
 def best_quote(

@@ -167,7 +167,7 @@ def is_connective(text: str) -> bool:
     ("In short,", "Overall, yes.") and statements about the sources themselves ("The sources do
     not say ...") qualify. Anything longer stays a claim, so facts cannot hide behind "Overall,".
     """
-    lowered = text.lower().strip()
+    lowered = text.lower().replace("’", "'").strip()
     words = len(lowered.split())
     if not lowered or words <= 2 or lowered.endswith("?"):
         return True
