@@ -174,7 +174,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     except ValidationError as exc:
         raise CliError(exc.errors()[0]["msg"]) from exc
     parts = build_parts(settings)
-    response = parts.service.ask(request)
+    try:
+        response = parts.service.ask(request)
+    finally:
+        parts.close()
     if args.json:
         print(response.model_dump_json(indent=2))
         return EXIT_OK

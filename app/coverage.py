@@ -31,7 +31,9 @@ ANAPHORA = frozenset(
 )
 
 _CONNECTIVE = re.compile(r"^(?:and|also|but|or|so|then|plus)\s+", re.I)
-_IMPERATIVE = re.compile(r"^(?:please\s+)?(?:tell me|explain|describe)\s+(?:about\s+)?", re.I)
+_IMPERATIVE = re.compile(
+    r"^(?:please\s+)?(?:tell me|explain|describe|recommend|suggest|give me|show me|list)"
+    r"\s+(?:about\s+)?", re.I)
 _WHAT_IS = re.compile(r"^(?:what|which|who)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+", re.I)
 _HOW_DO_I = re.compile(r"^how\s+(?:do|can|should|could|would)\s+(?:i|we|you|one)\s+", re.I)
 
@@ -83,14 +85,26 @@ def _starts_clause(piece: str) -> bool:
     return re.match(_CLAUSE_START, piece, re.IGNORECASE) is not None
 
 
+_LOWERCASE_OPENERS = frozenset({
+    "what", "how", "why", "when", "where", "who", "whom", "whose", "which", "do", "does",
+    "did", "can", "could", "should", "would", "will", "is", "are", "was", "were", "the", "a",
+    "an", "any", "some", "my", "our",
+})
+
+
 def topic_of(part: str) -> str:
     """A part rephrased as a topic to name back: "what's the best pizza in Naples?" ->
     "the best pizza in Naples", "How do I negotiate rent?" -> "how to negotiate rent"."""
     text = part.strip().rstrip("?.! ")
     text = _IMPERATIVE.sub("", _CONNECTIVE.sub("", text))
     text = _WHAT_IS.sub("", text)
-    text = _HOW_DO_I.sub("how to ", text)
-    return text.strip() or part.strip()
+    text = _HOW_DO_I.sub("how to ", text).strip() or part.strip()
+    # Named back mid-sentence ("My sources don't cover what dentists do"): a question
+    # word loses its capital, a name ("Naples") keeps it.
+    first = text.split(maxsplit=1)[0]
+    if first.lower() in _LOWERCASE_OPENERS:
+        text = first.lower() + text[len(first):]
+    return text
 
 
 def asks_for_traits(question: str) -> bool:

@@ -28,14 +28,14 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # In a worker thread: building may run a first ingest, which has its own event loop.
         parts = await run_in_threadpool(build_parts, settings, embedder)
+        parts.start()
         app.state.parts = parts
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
-            parts.feedback.close()
-            parts.state.close()
+            await run_in_threadpool(parts.close)
 
     app = FastAPI(
         title="careerqa",

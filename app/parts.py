@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.answer.sentence_cache import SentenceCache, SentenceWarmer
+from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
 from app.feedback import FeedbackStore
 from app.llm import OpenAIChat
@@ -35,13 +37,38 @@ class Parts:
     feedback: FeedbackStore
     service: AskService
     checker: CitationChecker
+    sentences: SentenceCache
+    warmer: SentenceWarmer | None = None
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        if self.warmer is not None:
+            self.warmer.start()
+
+    def refresh(self) -> None:
+        """After an ingest or a deletion: rebuild the lexical index, embed new sentences."""
+        self.service.refresh()
+        if self.warmer is not None:
+            self.warmer.kick()
+
+    def close(self) -> None:
+        if self.warmer is not None:
+            self.warmer.stop()
+        self.sentences.close()
+        self.feedback.close()
+        self.state.close()
 
 
 def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
     """Create the model, store and answering parts; ingest the sample corpus on first start."""
     # The store first: an unreachable Chroma server fails in a moment, not after the model loads.
     store = ChromaStore.from_settings(settings)
+    if settings.torch_threads:
+        # Process-wide, hence here and not in the embedder: on shared or busy CPUs one
+        # thread per request beats threads that wait on each other (docs/bench-query.md).
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
     embedder = embedder or SentenceTransformerEmbedder(
         settings.embedding_model, settings.embedding_batch_size
     )
@@ -50,9 +77,13 @@ def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
         ingest_sample(settings, embedder, store, state)
     llm = OpenAIChat.from_settings(settings) if settings.llm_base_url else None
     checker = CitationChecker.from_settings(settings, embedder, llm)
-    service = AskService(settings, store, embedder, checker, llm=llm)
+    sentences = SentenceCache(settings.sentence_db, embedder.name, embedder.dim)
+    vectors = QuoteVectors(embedder, disk=sentences)
+    service = AskService(settings, store, embedder, checker, llm=llm, vectors=vectors)
+    warmer = (SentenceWarmer(sentences, embedder, service.retriever.chunks)
+              if settings.sentence_warmup else None)
     return Parts(settings, embedder, store, state, FeedbackStore(settings.feedback_db),
-                 service, checker)
+                 service, checker, sentences, warmer)
 
 
 def sample_site_specs(site: Path, base_url: str) -> list[SourceSpec]:

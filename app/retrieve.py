@@ -11,6 +11,7 @@ opening and closing of every article reached for a broad one.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -30,8 +31,14 @@ from ingest.embed import Embedder
 from ingest.records import Chunk
 from ingest.store import VectorStore
 
+# bm25s sets its own logger to DEBUG on import, which would print a line per index build
+# into every CLI command's output; its warnings still get through.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
 RRF_K = 60  # the constant from Cormack et al. (2009); rank 1 in both lists scores 2/61
 _MMR_LAMBDA = 0.75  # relevance vs. novelty; novelty only breaks near-ties
+# How often a query may ask the store for its size (a count() is 1-4 ms at 10k chunks).
+_SIZE_CHECK_SECONDS = 1.0
 _NEAR_DUPLICATE = 0.8  # term Jaccard at which two chunks say the same thing (reposts)
 # Dense similarity this far above min_retrieval_score needs no lexical confirmation.
 _CONFIDENT_MARGIN = 0.15
@@ -174,7 +181,12 @@ class HybridRetriever:
         self.per_url = per_url
         self._lock = threading.Lock()
         self._index = _LexicalIndex([])
+        self._size_checked = 0.0
         self.refresh()
+
+    def chunks(self) -> list[Chunk]:
+        """Every stored chunk, as of the last index build."""
+        return self._index.chunks
 
     def refresh(self) -> None:
         """Rebuild the BM25 index from the store; queries keep using the old one meanwhile."""
@@ -267,6 +279,10 @@ class HybridRetriever:
         """The index, rebuilt first if the store's size changed (an ingest by another
         process); `refresh()` after an ingest remains the contract, this is a safety net."""
         index = self._index
+        now = time.monotonic()
+        if now - self._size_checked < _SIZE_CHECK_SECONDS:
+            return index
+        self._size_checked = now
         if self.store.count() != len(index.chunks):
             with self._lock:
                 if self._index is index:  # not rebuilt by a concurrent request meanwhile

@@ -8,6 +8,7 @@ import hmac
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -48,21 +49,38 @@ def require_ask_key(request: Request) -> None:
         raise ApiError(401, "unauthorized", "A valid API key is required (Authorization: Bearer).")
 
 
-class RateLimiter:
-    """A token bucket per client: `per_minute` requests, refilled continuously."""
+# Seconds after which any bucket has refilled completely.
+_FULL_AFTER = 60.0
 
-    def __init__(self, per_minute: int) -> None:
+
+class RateLimiter:
+    """A token bucket per client: `per_minute` requests, refilled continuously.
+
+    A bucket left alone for a minute is full again, the same as no bucket; such buckets are
+    swept once a minute, so that a stream of one-off clients cannot grow memory without bound.
+    """
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
+        self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
+        self._swept = clock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     def check(self, client: str) -> float:
         """Take a token; returns 0 when allowed, else seconds until one is available."""
         if self.per_minute <= 0:
             return 0.0
         rate = self.per_minute / 60.0
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
+            if now - self._swept >= _FULL_AFTER:
+                self._buckets = {c: b for c, b in self._buckets.items()
+                                 if now - b[1] < _FULL_AFTER}
+                self._swept = now
             tokens, last = self._buckets.get(client, (float(self.per_minute), now))
             tokens = min(float(self.per_minute), tokens + (now - last) * rate)
             if tokens >= 1:

@@ -94,11 +94,13 @@ class AskService:
         embedder: Embedder,
         checker: Checker,
         llm: ChatClient | None = None,
+        vectors: QuoteVectors | None = None,
     ) -> None:
         self.settings = settings
         self.checker = checker
         self.retriever = HybridRetriever(store, embedder, settings)
-        vectors = QuoteVectors(embedder)  # shared: both answerers embed the same chunks
+        # Shared: both answerers embed the same chunks' sentences.
+        vectors = vectors or QuoteVectors(embedder)
         self.extractive = ExtractiveAnswerer(embedder, vectors=vectors)
         self.rules: Condenser = RuleCondenser()
         self.llm_answerer: LLMAnswerer | None = None

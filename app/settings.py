@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(60, ge=0, description="Per-client requests; 0 disables.")
     max_request_bytes: int = Field(64_000, ge=1024)
     ingest_sample_on_start: bool = Field(True, description="Ingest the bundled corpus if empty.")
+    sentence_warmup: bool = Field(
+        True, description="Embed the stored sentences in the background, ahead of questions."
+    )
+    torch_threads: int = Field(
+        0, ge=0, description="CPU threads for the model in the service; 0 keeps torch's default."
+    )
 
     @field_validator("chroma_url", "llm_base_url", "admin_api_key", "llm_api_key", mode="before")
     @classmethod
@@ -98,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def state_db(self) -> Path:
         return self.data_dir / "ingest_state.sqlite3"
+
+    @property
+    def sentence_db(self) -> Path:
+        return self.data_dir / "sentence_vectors.sqlite3"
 
     @property
     def feedback_db(self) -> Path:

@@ -22,6 +22,8 @@ def register(subparsers) -> None:
     p = sub.add_parser("query", help="/v1/ask latency at several corpus sizes vs a baseline")
     p.add_argument("--sizes", default="1000,10000,50000", help="chunk counts, comma-separated")
     p.add_argument("--questions", type=int, default=200, help="questions per size")
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse the stores of an earlier run when their inputs are unchanged")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_query)
 
@@ -37,5 +39,6 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench_query import run
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print(json.dumps(run(sizes=sizes, questions=args.questions, out=args.out), indent=2))
+    print(json.dumps(run(sizes=sizes, questions=args.questions, out=args.out,
+                         reuse=args.reuse), indent=2))
     return 0

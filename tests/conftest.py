@@ -18,7 +18,9 @@ from tests.http_server import SiteServer, serve_site
 def make_settings(data_dir: Path, **overrides) -> Settings:
     """Settings for a test: its own data directory, no .env, fast crawling."""
     base = {"data_dir": data_dir, "crawl_host_delay": 0.0, "fetch_timeout": 3.0,
-            "max_retry_after": 2.0, "rate_limit_per_minute": 0}
+            "max_retry_after": 2.0, "rate_limit_per_minute": 0,
+            # Background embedding would compete with the tests; its own tests turn it on.
+            "sentence_warmup": False}
     return Settings(_env_file=None, **{**base, **overrides})
 
 

@@ -140,9 +140,9 @@ def test_in_scope_questions_are_covered(retriever, question):
     [
         ("What is a good sourdough hydration?", "a good sourdough hydration"),
         ("How do I negotiate rent in Berlin?", "how to negotiate rent in Berlin"),
-        ("Who won the 2018 World Cup?", "Who won the 2018 World Cup"),
+        ("Who won the 2018 World Cup?", "who won the 2018 World Cup"),
         ("How do I fix my car's brakes?", "how to fix my car's brakes"),
-        ("Recommend a good novel", "Recommend a good novel"),
+        ("Recommend a good novel", "a good novel"),
         ("What is quantum computing?", "quantum computing"),
     ],
 )
@@ -230,6 +230,10 @@ def test_topic_of_turns_a_question_into_a_topic():
     assert topic_of("What's the best pizza in Naples?") == "the best pizza in Naples"
     assert topic_of("How do I negotiate rent in Berlin?") == "how to negotiate rent in Berlin"
     assert topic_of("and tell me about design docs") == "design docs"
+    assert topic_of("Recommend a good novel") == "a good novel"
+    # Named back mid-sentence: question words lose their capital, names keep theirs.
+    assert topic_of("What do dentists do?") == "what do dentists do"
+    assert topic_of("Naples pizza?") == "Naples pizza"
 
 
 def test_asks_for_traits_matches_whole_questions_about_a_role():

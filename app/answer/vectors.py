@@ -1,8 +1,9 @@
 """Embeddings of chunk sentences, cached: the same popular chunks come back question after question.
 
-Embedding ~60 candidate sentences is most of an extractive answer's time on a CPU;
-a chunk's sentences never change (chunk ids change with content), so their vectors
-are cached per service, keyed by (chunk id, start, end). A two-sentence quote's vector
+Embedding ~80 candidate sentences is most of an extractive answer's time on a CPU;
+a sentence's vector depends only on its text, so vectors are kept in memory (LRU) in
+front of an optional `SentenceCache` on disk, which `SentenceWarmer` fills ahead of
+questions. A sentence shared by overlapping chunks is embedded once. A two-sentence quote's vector
 is the normalised sum of its sentences', which ranks and de-duplicates as well as
 embedding the pair and costs nothing extra. Article titles, which the trait scoring
 compares sentences with, are cached the same way, keyed by their text.
@@ -12,21 +13,25 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from app.answer.quotes import Quote
+from app.answer.sentence_cache import SentenceCache
 from ingest.embed import Embedder
 
 
 class QuoteVectors:
     """Vectors of quotes (and of any extra texts) from at most one embedder call."""
 
-    def __init__(self, embedder: Embedder, capacity: int = 20_000) -> None:
+    def __init__(
+        self, embedder: Embedder, capacity: int = 20_000, disk: SentenceCache | None = None
+    ) -> None:
         self.embedder = embedder
         self.capacity = capacity
-        self._cache: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self.disk = disk
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def embed(
@@ -45,31 +50,35 @@ class QuoteVectors:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows for the quotes, for `cached_texts` (titles: remembered by their text) and
         for `extra_texts` (claims: never remembered), from one embedder call at most."""
-        keys = [[(q.chunk.id, s, e) for s, e in q.sentences] for q in quotes]
-        texts: dict[Hashable, str] = {
-            (q.chunk.id, s, e): q.chunk.text[s:e] for q in quotes for s, e in q.sentences
-        }
-        texts.update({("text", t): t for t in cached_texts})
+        keys = [[q.chunk.text[s:e] for s, e in q.sentences] for q in quotes]
+        texts = list(dict.fromkeys([k for ks in keys for k in ks] + list(cached_texts)))
         with self._lock:
             known = {k: self._cache[k] for k in texts if k in self._cache}
             for k in known:
                 self._cache.move_to_end(k)
         missing = [k for k in texts if k not in known]
-        batch = [texts[k] for k in missing] + list(extra_texts)
+        if missing and self.disk is not None:
+            stored = self.disk.get_many(missing)
+            self._remember(stored)
+            known.update(stored)
+            missing = [k for k in missing if k not in stored]
+        batch = missing + list(extra_texts)
         dim = self.embedder.dim
         vectors = self.embedder.embed(batch) if batch else np.zeros((0, dim), dtype=np.float32)
         fresh = dict(zip(missing, vectors[: len(missing)], strict=True))
         self._remember(fresh)
+        if fresh and self.disk is not None:
+            self.disk.put_many(fresh)
         found = {**known, **fresh}
         # The embedder's rows are unit length already; a pair's is the normalised sum.
         rows = [found[ks[0]] if len(ks) == 1 else _unit(np.sum([found[k] for k in ks], axis=0))
                 for ks in keys]
         quote_vectors = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
-        cached = [found[("text", t)] for t in cached_texts]
+        cached = [found[t] for t in cached_texts]
         cached_vectors = np.vstack(cached) if cached else np.zeros((0, dim), dtype=np.float32)
         return quote_vectors, cached_vectors, vectors[len(missing) :]
 
-    def _remember(self, fresh: dict[Hashable, np.ndarray]) -> None:
+    def _remember(self, fresh: dict[str, np.ndarray]) -> None:
         with self._lock:
             self._cache.update(fresh)
             while len(self._cache) > self.capacity:

@@ -22,7 +22,11 @@ async def readyz(request: Request) -> JSONResponse:
         chunks = parts.store.count()
     except Exception as exc:  # a Chroma server that went away
         return JSONResponse({"status": "store_unavailable", "message": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ready", "chunks": chunks, "model": parts.embedder.name})
+    body = {"status": "ready", "chunks": chunks, "model": parts.embedder.name}
+    if parts.warmer is not None:
+        # Answers work meanwhile; new questions are just slower until it is idle.
+        body["sentence_warmup"] = parts.warmer.status()
+    return JSONResponse(body)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

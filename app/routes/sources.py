@@ -108,7 +108,7 @@ async def ingest(body: IngestRequest, parts: PartsDep) -> dict[str, Any]:
         ingestor = Ingestor(parts.settings, parts.embedder, parts.store, parts.state,
                             progress=False)
         summary = await run_in_threadpool(ingestor.run, specs, prune=body.prune)
-        await run_in_threadpool(parts.service.refresh)
+        await run_in_threadpool(parts.refresh)
     finally:
         parts.ingest_lock.release()
     return summary.as_dict()
@@ -123,5 +123,5 @@ async def delete_source(source: str, parts: PartsDep) -> dict[str, Any]:
         raise ApiError(404, "source_not_found", f"No indexed source with id or URL {source!r}.")
     removed = await run_in_threadpool(parts.store.delete_document, page.url)
     parts.state.delete(page.url)
-    await run_in_threadpool(parts.service.refresh)
+    await run_in_threadpool(parts.refresh)
     return {"id": source_id(page.url), "url": page.url, "chunks_removed": removed}

@@ -1,0 +1,113 @@
+"""Sentence vectors persisted on disk and embedded ahead of questions."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.answer.sentence_cache import SentenceCache, chunk_sentences
+from app.main import create_app
+from tests.conftest import make_settings
+
+
+class CountingEmbedder:
+    """The real model, remembering every text it was asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+def test_vectors_survive_a_reopen_and_are_keyed_by_model(tmp_path) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    cache = SentenceCache(path, "model-a", 3)
+    vector = np.array([0.6, 0.8, 0.0], dtype=np.float32)
+    cache.put_many({"Staff engineers write things down.": vector})
+    cache.close()
+
+    reopened = SentenceCache(path, "model-a", 3)
+    found = reopened.get_many(["Staff engineers write things down.", "Never stored."])
+    assert list(found) == ["Staff engineers write things down."]
+    np.testing.assert_array_equal(found["Staff engineers write things down."], vector)
+    assert len(reopened) == 1
+    # Another model's vectors are not interchangeable with these.
+    assert SentenceCache(path, "model-b", 3).get_many(["Staff engineers write things down."]) == {}
+
+
+def test_many_lookups_at_once_are_paged(tmp_path) -> None:
+    cache = SentenceCache(tmp_path / "v.sqlite3", "m", 2)
+    items = {f"sentence {i}": np.array([1.0, float(i)], dtype=np.float32) for i in range(1200)}
+    cache.put_many(items)
+    assert len(cache.get_many(items)) == 1200
+
+
+def _wait_for_warmup(client: TestClient, timeout: float = 600.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.get("/readyz").json()["sentence_warmup"]
+        if status["idle"]:
+            return status
+        time.sleep(0.5)
+    pytest.fail("sentence warm-up did not finish")
+
+
+@pytest.fixture
+def warm_data_dir(tmp_path, sample_settings):
+    """A private copy of the sample store, so that warming it leaves the shared one alone."""
+    target = tmp_path / "data"
+    shutil.copytree(sample_settings.data_dir, target)
+    (target / "sentence_vectors.sqlite3").unlink(missing_ok=True)
+    return target
+
+
+def test_after_warm_up_a_new_question_embeds_no_source_sentence(
+    warm_data_dir, sample_store, embedder
+) -> None:
+    settings = make_settings(warm_data_dir, ingest_sample_on_start=False, sentence_warmup=True)
+    counting = CountingEmbedder(embedder)
+    with TestClient(create_app(settings, embedder=counting)) as client:
+        status = _wait_for_warmup(client)
+        stored = set(chunk_sentences(sample_store.all_chunks()))
+        assert status["total"] == len(stored) > 500
+        assert status["done"] == status["total"]
+        assert stored <= set(counting.texts)
+
+        counting.texts.clear()
+        question = "How do staff engineers handle incidents when they are on call?"
+        body = client.post("/v1/ask", json={"question": question}).json()
+        assert body["citations"], body["answer"]
+        # The question (and its parts) only: every candidate sentence came from the cache.
+        assert not set(counting.texts) & stored
+        assert question in counting.texts
+
+    # A restart finds the vectors on disk: nothing is embedded again.
+    counting.texts.clear()
+    with TestClient(create_app(settings, embedder=counting)) as client:
+        status = _wait_for_warmup(client)
+        assert status["done"] == status["total"] == len(stored)
+    assert not set(counting.texts) & stored
+
+
+def test_the_service_runs_the_model_on_the_configured_number_of_threads(
+    sample_settings, embedder
+) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        settings = sample_settings.model_copy(update={"torch_threads": 1})
+        with TestClient(create_app(settings, embedder=embedder)) as client:
+            assert client.get("/readyz").status_code == 200
+            assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
