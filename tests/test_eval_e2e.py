@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from eval.gate import check_gate, load_gate
@@ -15,10 +13,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def fast_run(sample_settings, embedder):
-    started = time.perf_counter()
-    results = run_eval(RunOptions(fast=True, progress=False), sample_settings, embedder=embedder)
-    results["test_seconds"] = time.perf_counter() - started
-    return results
+    return run_eval(RunOptions(fast=True, progress=False), sample_settings, embedder=embedder)
 
 
 def test_fast_run_scores_a_representative_subset(fast_run):
@@ -35,7 +30,3 @@ def test_fast_run_scores_a_representative_subset(fast_run):
 def test_fast_gate_passes_on_the_sample_corpus(fast_run):
     failures = check_gate(fast_run["metrics"], load_gate(GATE_FILE))
     assert failures == [], [str(f) for f in failures]
-
-
-def test_fast_gate_stays_within_a_minute(fast_run):
-    assert fast_run["test_seconds"] < 60

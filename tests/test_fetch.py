@@ -216,7 +216,7 @@ def test_429_is_retried_after_retry_after_capped_by_max_retry_after(site: SiteSe
 
     assert outcome.status == "fetched" and outcome.attempts == 2
     assert site.hits["/bad/429"] == 2
-    assert 0.3 <= elapsed < 0.95
+    assert 0.3 <= elapsed < 1.0  # the capped wait, not the 1 s the server asked for
 
 
 def test_429_with_http_date_retry_after_is_retried(site: SiteServer) -> None:
