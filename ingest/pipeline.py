@@ -148,7 +148,8 @@ class _Run:
             async with Fetcher.from_settings(self.settings) as fetcher:
                 slots = asyncio.Semaphore(self.settings.crawl_concurrency * 2)
                 tasks: set[asyncio.Task] = set()
-                items = discover(self.specs, fetcher, self.decide, validators=self.validators)
+                items = discover(self.specs, fetcher, self.decide, validators=self.validators,
+                                 links=self.state)
                 async for item in items:
                     if item.url in self.seen:
                         continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import quote, urldefrag, urljoin, urlsplit, urlunsplit
 
 import yaml
@@ -33,6 +33,14 @@ SitemapKind = Literal["urlset", "sitemapindex"]
 
 Validators = Callable[[str], tuple[str | None, str | None] | None]
 """`validators(url) -> (etag, last_modified)` of the stored copy, or None if none is stored."""
+
+
+class LinkMemory(Protocol):
+    """The links a crawled page had when it was last read, for when it comes back 304."""
+
+    def page_links(self, url: str) -> list[str] | None: ...
+
+    def remember_links(self, url: str, links: list[str]) -> None: ...
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOCAL_TYPES = {
@@ -394,14 +402,16 @@ async def discover(
     fetcher: Fetcher,
     on_decision: OnDecision,
     validators: Validators | None = None,
+    links: LinkMemory | None = None,
 ) -> AsyncIterator[Discovered]:
     """Yield the work items of `specs`, in order, each URL at most once across all specs.
 
     `validators` makes a crawl's requests conditional. A crawled page that comes back
-    not_modified is yielded with that outcome, but its links cannot be followed (we have
-    no body to read them from), so pages reachable only through it are not discovered.
+    not_modified has no body to read links from: the crawl follows the links `links`
+    remembered from its last read. Without them it would end there, and a prune after
+    it would delete every page reachable only through unchanged pages.
     """
-    run = _Discovery(fetcher, on_decision, validators)
+    run = _Discovery(fetcher, on_decision, validators, links)
     for spec in specs:
         match spec:
             case UrlList(urls=urls):
@@ -424,11 +434,16 @@ class _Discovery:
     """State of one `discover` run: the URLs already yielded, and how to report skips."""
 
     def __init__(
-        self, fetcher: Fetcher, on_decision: OnDecision, validators: Validators | None
+        self,
+        fetcher: Fetcher,
+        on_decision: OnDecision,
+        validators: Validators | None,
+        links: LinkMemory | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.decide = on_decision
         self.validators = validators
+        self.links = links
         self.yielded: set[str] = set()
 
     def claim(self, url: str, source: str) -> bool:
@@ -518,23 +533,36 @@ class _Discovery:
                 if self.claim(url, spec.label):
                     self.yielded.add(final)
                     yield Discovered(url, spec.label, outcome=outcome)
-                if outcome.page is not None:
-                    queue.extend(
-                        (link, depth + 1) for link in self._links(spec, outcome.page, depth, known)
-                    )
+                found = self._page_links(final, outcome)
+                queue.extend(
+                    (link, depth + 1) for link in self._links(spec, found, final, depth, known)
+                )
 
     async def _fetch(self, url: str) -> FetchOutcome:
         etag, last_modified = (self.validators(url) if self.validators else None) or (None, None)
         return await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
 
-    def _links(self, spec: Crawl, page: Page, depth: int, known: set[str]) -> Iterator[str]:
-        """New links of `page` worth fetching; every other new link is reported once."""
-        for raw in extract_links(page):
+    def _page_links(self, url: str, outcome: FetchOutcome) -> list[str]:
+        """The page's links: read from its body, else as remembered from its last read."""
+        if outcome.page is not None:
+            found = extract_links(outcome.page)
+            if self.links is not None:
+                self.links.remember_links(url, found)
+            return found
+        if outcome.status == "not_modified" and self.links is not None:
+            return self.links.page_links(url) or []
+        return []
+
+    def _links(
+        self, spec: Crawl, found: list[str], page_url: str, depth: int, known: set[str]
+    ) -> Iterator[str]:
+        """New links of a page worth fetching; every other new link is reported once."""
+        for raw in found:
             url = normalize_url(raw)
             if url is None:
                 if raw not in known:
                     known.add(raw)
-                    self.decide(raw, "unsupported_url", f"not an http(s) link on {page.url}")
+                    self.decide(raw, "unsupported_url", f"not an http(s) link on {page_url}")
                 continue
             if url in known:
                 continue

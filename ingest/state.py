@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     summary TEXT
 );
+CREATE TABLE IF NOT EXISTS links (
+    url TEXT PRIMARY KEY,
+    targets TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS log_url ON log(url);
 """
 
@@ -171,3 +175,13 @@ class IngestState:
     def delete(self, url: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM pages WHERE url=?", (url,))
+            db.execute("DELETE FROM links WHERE url=?", (url,))
+
+    # --- crawled pages' links, followed again when a page comes back 304
+    def page_links(self, url: str) -> list[str] | None:
+        rows = self._rows("SELECT targets FROM links WHERE url=?", (url,))
+        return json.loads(rows[0]["targets"]) if rows else None
+
+    def remember_links(self, url: str, links: list[str]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO links VALUES (?, ?)", (url, json.dumps(links)))

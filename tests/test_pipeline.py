@@ -15,7 +15,7 @@ import pytest
 
 from app.settings import SAMPLE_SITE_DIR
 from ingest.pipeline import Ingestor
-from ingest.sources import LocalPath, Sitemap, UrlList
+from ingest.sources import Crawl, LocalPath, Sitemap, UrlList
 from ingest.state import IngestState
 from ingest.store import ChromaStore
 from tests.conftest import make_settings
@@ -170,6 +170,24 @@ def test_prune_removes_pages_that_vanished_from_the_sitemap(sample_site, site_co
     assert sample_site.url_for(gone) not in chunk_ids(store)
     assert state.get(sample_site.url_for(gone)) is None
     assert len(chunk_ids(store)) == 24
+
+
+def test_recrawl_with_prune_follows_remembered_links_and_keeps_every_page(sample_site, ingest):
+    """Unchanged pages answer 304 without a body; the crawl goes on through the links they
+    had when last read, so a prune after it removes nothing that is still linked."""
+    ingestor, store, _, counting = ingest
+    specs = [Crawl(sample_site.url_for("index.html"), max_depth=2)]
+    first = ingestor.run(specs)
+    before = chunk_ids(store)
+    embedded = counting.texts
+    assert first.stored >= 20
+
+    summary = ingestor.run(specs, prune=True)
+
+    assert summary.pruned == [] and summary.chunks_removed == 0
+    assert summary.stored == 0 and summary.unchanged == first.stored
+    assert chunk_ids(store) == before
+    assert counting.texts == embedded  # nothing re-embedded
 
 
 def test_bad_pages_are_recorded_with_reasons_while_the_rest_goes_on(sample_site, tmp_path,

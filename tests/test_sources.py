@@ -189,7 +189,7 @@ def test_crawl_include_pattern_neither_fetches_nor_follows_other_links(blog: Sit
 
 
 def test_recrawl_with_validators_sends_conditional_requests(blog: SiteServer) -> None:
-    """A not_modified page has no body to read links from, so the crawl ends there."""
+    """Without remembered links, a not_modified page has no body to follow links from."""
     first, _ = run_discover([Crawl(blog.url_for("/blog/"))])
     stored = {
         item.url: (item.outcome.page.etag, item.outcome.page.last_modified)
