@@ -55,8 +55,17 @@ SCALES = {
 }
 # "quarter" and "third" stay out: in this domain they are a planning period and an ordinal.
 FRACTIONS = {"half": 0.5, "dozen": 12.0}
+# Vague magnitudes ("dozens of", "several hundred"): the values they span.
+MAGNITUDES = {
+    "dozen": (12.0, 144.0),
+    "hundred": (1e2, 1e3),
+    "thousand": (1e3, 1e6),
+    "million": (1e6, 1e9),
+    "billion": (1e9, 1e12),
+}
 NUMBER_WORDS = frozenset(
-    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled"]
+    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled",
+     *MAGNITUDES, *(f"{m}s" for m in MAGNITUDES)]
 )
 # "one" is left out on purpose: it is far more often a pronoun ("one of the teams") than a count.
 
@@ -73,18 +82,40 @@ NUMBER = re.compile(
 )
 _FRACTION = re.compile(r"\b(half|dozen)\b(?! of (?:the|a|an|their|its)\b)")
 _HALVED = re.compile(r"\b(halved|halving|doubled|doubling|tripled)\b", re.IGNORECASE)
+_MAGNITUDE = re.compile(
+    r"\b(?:(?:several|a few|few|many|some)\s+(hundred|thousand|million|billion)s?"
+    r"|(dozen|hundred|thousand|million|billion)s)\b"
+)
 _VAGUE_BEFORE = re.compile(r"(?:several|a few|few|many|some|hundreds of|thousands of)\s*$")
 
 
 @dataclass(frozen=True)
 class Quantity:
-    """A figure as a value; percentages are fractions so "50%" and "half" compare equal."""
+    """A figure as a value; percentages are fractions so "50%" and "half" compare equal.
+
+    A vague magnitude ("hundreds") is the range [value, upper).
+    """
 
     value: float
     text: str
+    upper: float | None = None
 
-    def matches(self, other: Quantity) -> bool:
-        return math.isclose(self.value, other.value, rel_tol=1e-6, abs_tol=1e-9)
+    def matches(self, stated: Quantity) -> bool:
+        """Whether `stated`, a figure of the evidence, backs this figure of a claim.
+
+        "Hundreds" is backed by "300" or "several hundred", but "300" is not backed by
+        "hundreds": the claim would be more precise than its source.
+        """
+        if stated.upper is not None:
+            return self.upper is not None and _close(self.value, stated.value) \
+                and _close(self.upper, stated.upper)
+        if self.upper is not None:
+            return self.value <= stated.value < self.upper
+        return _close(self.value, stated.value)
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
 
 
 def extract_numbers(text: str) -> tuple[Quantity, ...]:
@@ -111,6 +142,9 @@ def extract_numbers(text: str) -> tuple[Quantity, ...]:
             found.append(Quantity(v / 100 if percent else v, match.group(0).strip()))
     for match in _FRACTION.finditer(lowered):
         found.append(Quantity(FRACTIONS[match.group(1)], match.group(0)))
+    for match in _MAGNITUDE.finditer(lowered):
+        low, high = MAGNITUDES[match.group(1) or match.group(2)]
+        found.append(Quantity(low, match.group(0), high))
     for match in _HALVED.finditer(lowered):
         word = match.group(1)
         value = 0.5 if word.startswith("halv") else (2.0 if word.startswith("doubl") else 3.0)
