@@ -16,16 +16,34 @@ def register(subparsers) -> None:
         "the same process. They take minutes; they are not part of the tests.")
     sub = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
     p = sub.add_parser("ingest", help="pipeline vs raw model throughput; re-ingest speed-up")
-    p.add_argument("--pages", type=int, default=2000, help="generated pages to ingest")
+    p.add_argument("--pages", type=_positive, default=2000, help="generated pages to ingest")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_ingest)
     p = sub.add_parser("query", help="/v1/ask latency at several corpus sizes vs a baseline")
-    p.add_argument("--sizes", default="1000,10000,50000", help="chunk counts, comma-separated")
-    p.add_argument("--questions", type=int, default=200, help="questions per size")
+    p.add_argument("--sizes", type=_sizes, default="1000,10000,50000",
+                   help="chunk counts, comma-separated")
+    p.add_argument("--questions", type=_positive, default=200, help="questions per size")
     p.add_argument("--reuse", action="store_true",
                    help="reuse the stores of an earlier run when their inputs are unchanged")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_query)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _sizes(text: str) -> list[int]:
+    sizes = [_positive(part.strip()) for part in text.split(",") if part.strip()]
+    if not sizes:
+        raise argparse.ArgumentTypeError("name at least one chunk count")
+    return sizes
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,7 +56,6 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 def _query(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench_query import run
 
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print(json.dumps(run(sizes=sizes, questions=args.questions, out=args.out,
+    print(json.dumps(run(sizes=args.sizes, questions=args.questions, out=args.out,
                          reuse=args.reuse), indent=2))
     return 0

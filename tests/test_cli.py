@@ -34,6 +34,22 @@ def test_no_command_prints_help_and_exits_2(capsys):
     assert "ingest" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bench", "query", "--sizes", "abc"], "argument --sizes: not a whole number: 'abc'"),
+        (["bench", "query", "--sizes", "1000,-5"], "argument --sizes: must be at least 1, not -5"),
+        (["bench", "query", "--questions", "0"], "argument --questions: must be at least 1"),
+        (["bench", "ingest", "--pages", "0"], "argument --pages: must be at least 1, not 0"),
+    ],
+)
+def test_bad_bench_arguments_are_named_before_anything_runs(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_ingest_without_sources_is_a_clear_message(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CAREERQA_DATA_DIR", str(tmp_path))
     assert main(["ingest"]) == 2
