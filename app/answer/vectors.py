@@ -11,14 +11,13 @@ compares sentences with, are cached the same way, keyed by their text.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
 from app.answer.quotes import Quote
 from app.answer.sentence_cache import SentenceCache
+from app.embedding_cache import EmbeddingCache
 from ingest.embed import Embedder
 
 
@@ -29,10 +28,7 @@ class QuoteVectors:
         self, embedder: Embedder, capacity: int = 20_000, disk: SentenceCache | None = None
     ) -> None:
         self.embedder = embedder
-        self.capacity = capacity
-        self.disk = disk
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self.cache = EmbeddingCache(embedder, capacity, disk)
 
     def embed(
         self, quotes: Sequence[Quote], extra_texts: Sequence[str] = ()
@@ -51,38 +47,17 @@ class QuoteVectors:
         """Rows for the quotes, for `cached_texts` (titles: remembered by their text) and
         for `extra_texts` (claims: never remembered), from one embedder call at most."""
         keys = [[q.chunk.text[s:e] for s, e in q.sentences] for q in quotes]
-        texts = list(dict.fromkeys([k for ks in keys for k in ks] + list(cached_texts)))
-        with self._lock:
-            known = {k: self._cache[k] for k in texts if k in self._cache}
-            for k in known:
-                self._cache.move_to_end(k)
-        missing = [k for k in texts if k not in known]
-        if missing and self.disk is not None:
-            stored = self.disk.get_many(missing)
-            self._remember(stored)
-            known.update(stored)
-            missing = [k for k in missing if k not in stored]
-        batch = missing + list(extra_texts)
+        found, extra_rows = self.cache.vectors_with(
+            [k for ks in keys for k in ks] + list(cached_texts), extra_texts
+        )
         dim = self.embedder.dim
-        vectors = self.embedder.embed(batch) if batch else np.zeros((0, dim), dtype=np.float32)
-        fresh = dict(zip(missing, vectors[: len(missing)], strict=True))
-        self._remember(fresh)
-        if fresh and self.disk is not None:
-            self.disk.put_many(fresh)
-        found = {**known, **fresh}
         # The embedder's rows are unit length already; a pair's is the normalised sum.
         rows = [found[ks[0]] if len(ks) == 1 else _unit(np.sum([found[k] for k in ks], axis=0))
                 for ks in keys]
         quote_vectors = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
         cached = [found[t] for t in cached_texts]
         cached_vectors = np.vstack(cached) if cached else np.zeros((0, dim), dtype=np.float32)
-        return quote_vectors, cached_vectors, vectors[len(missing) :]
-
-    def _remember(self, fresh: dict[str, np.ndarray]) -> None:
-        with self._lock:
-            self._cache.update(fresh)
-            while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+        return quote_vectors, cached_vectors, extra_rows
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

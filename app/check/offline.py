@@ -9,8 +9,6 @@ would wave through: a changed figure, a flipped negation, a swapped name.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -28,6 +26,7 @@ from app.check.evidence import (
 )
 from app.check.features import Features, analyse, clauses
 from app.check.models import REASON_TEXT, CitationId, Judgement, Reason, SupportQuery
+from app.embedding_cache import EmbeddingCache
 
 if TYPE_CHECKING:
     from ingest.embed import Embedder
@@ -68,38 +67,6 @@ class _Plan:
     others: list[Sourced]
     semantic: set[str] = field(default_factory=set)
     candidates: set[str] = field(default_factory=set)
-
-
-class EmbeddingCache:
-    """A bounded text -> unit vector LRU; misses are embedded together in a single batch."""
-
-    def __init__(self, embedder: Embedder, size: int = 4096) -> None:
-        self.embedder = embedder
-        self.size = size
-        self._store: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._store)
-
-    def vectors(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        missing: list[str] = []
-        with self._lock:
-            for text in dict.fromkeys(texts):
-                if text in self._store:
-                    self._store.move_to_end(text)
-                    found[text] = self._store[text]
-                else:
-                    missing.append(text)
-        if missing:
-            fresh = dict(zip(missing, self.embedder.embed(missing), strict=True))
-            found.update(fresh)
-            with self._lock:
-                self._store.update(fresh)
-                while len(self._store) > self.size:
-                    self._store.popitem(last=False)
-        return found
 
 
 class OfflineJudge:
