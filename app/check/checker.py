@@ -137,17 +137,10 @@ class CitationChecker:
         judged = {item.claim.index: (n, item) for n, item in enumerate(items)}
         out = []
         for claim in claims:
+            located = {"index": claim.index, "text": claim.text, "start": claim.start,
+                       "end": claim.end, "citations": list(claim.citations)}
             if claim.index not in judged:
-                out.append(
-                    SentenceCheck(
-                        index=claim.index,
-                        text=claim.text,
-                        start=claim.start,
-                        end=claim.end,
-                        citations=list(claim.citations),
-                        verdict="not_a_claim",
-                    )
-                )
+                out.append(SentenceCheck(**located, verdict="not_a_claim"))
                 continue
             n, item = judged[claim.index]
             j = item.joint or Judgement("unsupported", 0.0, "low_similarity")
@@ -164,11 +157,7 @@ class CitationChecker:
             failed = verdict != "supported"
             out.append(
                 SentenceCheck(
-                    index=claim.index,
-                    text=claim.text,
-                    start=claim.start,
-                    end=claim.end,
-                    citations=list(claim.citations),
+                    **located,
                     verdict=verdict,
                     score=round(j.score, 4),
                     best_quote=j.best_quote,
