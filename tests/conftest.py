@@ -13,6 +13,7 @@ from app.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import SentenceTransformerEmbedder
 from tests.corpus_fixture import SAMPLE_BASE_URL as SAMPLE_BASE
 from tests.http_server import SiteServer, serve_site
+from tests.openai_server import FakeOpenAI, serve_openai
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
@@ -83,3 +84,10 @@ def sample_site(site_copy) -> Iterator[SiteServer]:
     """The sample site (a private copy) served over real HTTP, with the bad pages beside it."""
     with serve_site(site_copy) as site:
         yield site
+
+
+@pytest.fixture(scope="module")
+def fake_llm() -> Iterator[FakeOpenAI]:
+    """A local OpenAI-protocol server replying with what each test scripts."""
+    with serve_openai() as server:
+        yield server

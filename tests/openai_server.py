@@ -67,6 +67,13 @@ def sources_in(body: dict[str, Any]) -> dict[int, str]:
     return {int(n): text for n, text in _SOURCE.findall(prompt)}
 
 
+# Phrases of the Portal case study that scripted replies quote; only the sentences quoted
+# contain them (the case study also says "unstable Wi-Fi" in other words), so
+# `source_saying` finds the one source a reply should cite.
+WIFI = "environmental causes such as unstable Wi-Fi"
+RESULT = "fell by 5% across the fleet"
+
+
 def source_saying(body: dict[str, Any], phrase: str) -> int:
     """The number of the first source in the request whose text contains `phrase`."""
     for number, text in sorted(sources_in(body).items()):

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from tests.corpus_fixture import SAMPLE_BASE_URL, sample_documents_by_url
-from tests.openai_server import FakeOpenAI, Reply, serve_openai, source_saying, sources_in
+from tests.openai_server import RESULT, WIFI, FakeOpenAI, Reply, source_saying, sources_in
 from tests.widget_support import run_service
 
 PORTAL = "How did the Portal team reduce video call drops?"
@@ -646,16 +646,7 @@ def test_admin_ingest_lists_answers_from_and_deletes_a_page(settings, sample_sit
 
 # --- LLM mode over HTTP -----------------------------------------------------------------------
 
-# Phrases only the sentences the replies quote contain (the Portal case study also says
-# "unstable Wi-Fi", in other words).
-WIFI, RESULT = "environmental causes such as unstable Wi-Fi", "fell by 5% across the fleet"
 LLM_TIMEOUT = 1.0
-
-
-@pytest.fixture(scope="module")
-def fake_llm() -> Iterator[FakeOpenAI]:
-    with serve_openai() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,19 +19,10 @@ from app.service import AskService
 from app.settings import Settings
 from ingest.records import Chunk
 from tests.corpus_fixture import sample_documents_by_url
-from tests.openai_server import FakeOpenAI, Reply, serve_openai, source_saying, sources_in
+from tests.openai_server import RESULT, WIFI, Reply, source_saying, sources_in
 
 QUESTION = "How did the Portal team reduce video call drops?"
-# The phrase of the sentence the scripted answer quotes, so it cites the source saying it.
-WIFI = "environmental causes such as unstable Wi-Fi"
-RESULT = "fell by 5% across the fleet"
 TIMEOUT = 1.0
-
-
-@pytest.fixture(scope="module")
-def fake_llm() -> Iterator[FakeOpenAI]:
-    with serve_openai() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
