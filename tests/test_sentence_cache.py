@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.answer.sentence_cache import SentenceCache, chunk_sentences
 from app.main import create_app
+from eval.bench_query import await_warmup
 from tests.conftest import make_settings
 
 
@@ -51,16 +51,6 @@ def test_many_lookups_at_once_are_paged(tmp_path) -> None:
     assert len(cache.get_many(items)) == 1200
 
 
-def _wait_for_warmup(client: TestClient, timeout: float = 600.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.get("/readyz").json()["sentence_warmup"]
-        if status["idle"]:
-            return status
-        time.sleep(0.5)
-    pytest.fail("sentence warm-up did not finish")
-
-
 @pytest.fixture
 def warm_data_dir(tmp_path, sample_settings):
     """A private copy of the sample store, so that warming it leaves the shared one alone."""
@@ -76,7 +66,7 @@ def test_after_warm_up_a_new_question_embeds_no_source_sentence(
     settings = make_settings(warm_data_dir, ingest_sample_on_start=False, sentence_warmup=True)
     counting = CountingEmbedder(embedder)
     with TestClient(create_app(settings, embedder=counting)) as client:
-        status = _wait_for_warmup(client)
+        status = await_warmup(client.get, timeout=600)
         stored = set(chunk_sentences(sample_store.all_chunks()))
         assert status["total"] == len(stored) > 500
         assert status["done"] == status["total"]
@@ -93,7 +83,7 @@ def test_after_warm_up_a_new_question_embeds_no_source_sentence(
     # A restart finds the vectors on disk: nothing is embedded again.
     counting.texts.clear()
     with TestClient(create_app(settings, embedder=counting)) as client:
-        status = _wait_for_warmup(client)
+        status = await_warmup(client.get, timeout=600)
         assert status["done"] == status["total"] == len(stored)
     assert not set(counting.texts) & stored
 
