@@ -19,6 +19,7 @@ WORKDIR /srv/careerqa
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 
 COPY pyproject.toml README.md ./
+COPY core ./core
 COPY app ./app
 COPY ingest ./ingest
 COPY eval ./eval
@@ -27,7 +28,7 @@ COPY prompts ./prompts
 RUN pip install -e .
 
 # Load the model once at build time: proves the weights are in the image and work offline.
-RUN python -c "from app.settings import Settings; from ingest.embed import SentenceTransformerEmbedder as E; E(Settings().embedding_model).embed(['ok'])"
+RUN python -c "from core.settings import Settings; from ingest.embed import SentenceTransformerEmbedder as E; E(Settings().embedding_model).embed(['ok'])"
 
 USER careerqa
 VOLUME ["/data"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.settings import SAMPLE_SITE_DIR, Settings
+from core.settings import SAMPLE_SITE_DIR, Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from app.settings import Settings
+from core.settings import Settings
 
 Message = dict[str, str]
 FailureReason = Literal["timeout", "connection", "http_status", "malformed"]

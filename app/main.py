@@ -16,7 +16,7 @@ from app.metrics import Metrics
 from app.parts import SAMPLE_MOUNT, build_parts
 from app.routes import ask, check, feedback, health, openai_compat, sources, widget
 from app.security import BodySizeLimit, RateLimiter
-from app.settings import SAMPLE_SITE_DIR, Settings
+from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import Embedder
 
 

@@ -14,7 +14,7 @@ from app.check import CitationChecker
 from app.feedback import FeedbackStore
 from app.llm import OpenAIChat
 from app.service import AskService
-from app.settings import SAMPLE_SITE_DIR, Settings
+from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import Embedder, SentenceTransformerEmbedder
 from ingest.sources import LocalPath, SourceSpec
 from ingest.state import IngestState

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.settings import Settings
+from core.settings import Settings
 
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

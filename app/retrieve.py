@@ -25,8 +25,8 @@ import numpy as np
 
 from app.coverage import asks_for_traits, split_question, topic_of, unknown_key_terms
 from app.models import Filters
-from app.settings import Settings
 from app.terms import jaccard, overlap, term_set, terms
+from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.records import Chunk
 from ingest.store import VectorStore

@@ -42,7 +42,7 @@ from app.llm import ChatClient, LLMError
 from app.models import AnswerSentence, AskRequest, AskResponse, Citation
 from app.prompts import load_prompt
 from app.retrieve import HybridRetriever, Retrieval
-from app.settings import Settings
+from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.store import VectorStore
 

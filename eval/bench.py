@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from app.settings import Settings
+from core.settings import Settings
 
 
 def register(subparsers) -> None:

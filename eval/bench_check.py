@@ -31,7 +31,7 @@ from app.check.evidence import index_source
 from app.check.features import analyse
 from app.check.models import SourceText
 from app.check.offline import OfflineJudge
-from app.settings import Settings
+from core.settings import Settings
 from ingest.embed import SentenceTransformerEmbedder
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "checker_cases.jsonl"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from app.settings import SAMPLE_SITE_DIR, Settings
+from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import SentenceTransformerEmbedder
 from ingest.pipeline import Ingestor
 from ingest.sources import Sitemap

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from app.settings import SAMPLE_SITE_DIR, Settings
+from core.settings import SAMPLE_SITE_DIR, Settings
 from eval.bench_ingest import corpus_sentences
 from eval.datasets import DEFAULT_QUESTIONS, load_questions
 from ingest.embed import Embedder, SentenceTransformerEmbedder

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from app.settings import SAMPLE_SITE_DIR, Settings
+from core.settings import SAMPLE_SITE_DIR, Settings
 from eval.datasets import DEFAULT_CHECKER_SET, DEFAULT_QUESTIONS, DatasetError
 
 EXIT_OK, EXIT_TARGET, EXIT_USAGE, EXIT_GATE = 0, 1, 2, 3

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from app.settings import Settings
+from core.settings import Settings
 from eval.datasets import DatasetError
 from eval.metrics import url_matches
 from ingest.records import Chunk

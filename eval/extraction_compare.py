@@ -29,7 +29,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
-from app.settings import PROJECT_ROOT, SAMPLE_SITE_DIR
+from core.settings import PROJECT_ROOT, SAMPLE_SITE_DIR
 from ingest.chunk import split_sentences
 from ingest.extract import extract
 from ingest.records import Page

@@ -20,7 +20,7 @@ from eval.targets import AnswerRecord, CitedSource
 
 if TYPE_CHECKING:
     from app.check.judges import Judge
-    from app.settings import Settings
+    from core.settings import Settings
     from ingest.embed import Embedder
 
 _SCORE = {"supported": 1.0, "partial": 0.5, "unsupported": 0.0}

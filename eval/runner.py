@@ -19,7 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from app.settings import Settings
+from core.settings import Settings
 from eval import metrics as m
 from eval.baselines import embedding_predictions, lexical_overlap_predictions
 from eval.corpus import Corpus, FetchedPages, corpus_from_store, is_store_dir, load_store

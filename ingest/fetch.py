@@ -28,7 +28,7 @@ from ingest.records import Page
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from app.settings import Settings
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

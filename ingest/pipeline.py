@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.settings import Settings
+from core.settings import Settings
 from ingest import dedupe
 from ingest.chunk import chunk_document
 from ingest.embed import Embedder

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from app.settings import Settings
+from core.settings import Settings
 from ingest.errors import StoreUnavailable
 from ingest.records import Chunk
 

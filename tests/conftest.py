@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.settings import SAMPLE_SITE_DIR, Settings
+from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import SentenceTransformerEmbedder
 from tests.corpus_fixture import SAMPLE_BASE_URL as SAMPLE_BASE
 from tests.http_server import SiteServer, serve_site

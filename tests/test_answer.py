@@ -21,7 +21,7 @@ from app.fragments import text_fragment_url
 from app.models import AskRequest, AskResponse, ChatTurn, Filters
 from app.retrieve import HybridRetriever
 from app.service import AskService
-from app.settings import Settings
+from core.settings import Settings
 from ingest.records import Chunk
 from tests.corpus_fixture import SAMPLE_BASE_URL, sample_documents_by_url
 

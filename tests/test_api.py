@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 from tests.corpus_fixture import SAMPLE_BASE_URL, sample_documents_by_url
 from tests.openai_server import RESULT, WIFI, FakeOpenAI, Reply, source_saying, sources_in
 from tests.widget_support import run_service

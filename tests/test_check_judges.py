@@ -11,7 +11,7 @@ from app.check import CitationChecker, LLMJudge, NLIJudge, OfflineJudge, SourceT
 from app.check.llm_judge import JudgeReplyError, parse_reply
 from app.check.models import SupportQuery
 from app.check.nli import label_indices
-from app.settings import Settings
+from core.settings import Settings
 
 ROBINHOOD = SourceText(
     id=1,

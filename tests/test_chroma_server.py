@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.settings import SAMPLE_SITE_DIR
+from core.settings import SAMPLE_SITE_DIR
 from ingest.errors import StoreUnavailable
 from ingest.pipeline import Ingestor
 from ingest.sources import LocalPath

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.settings import SAMPLE_SITE_DIR
+from core.settings import SAMPLE_SITE_DIR
 from ingest import dedupe
 from ingest.extract import extract
 from ingest.records import Page

@@ -20,7 +20,7 @@ IDS = ("case-portal-number", "case-10m", "trait-mentor-vs-sponsor", "oos-sourdou
 @pytest.fixture(scope="module")
 def scored(embedder, tmp_path_factory):
     """One run over the example answers (4 questions) and 2 checker cases per kind."""
-    from app.settings import Settings
+    from core.settings import Settings
 
     tmp = tmp_path_factory.mktemp("answers")
     questions = [json.loads(line) for line in DEFAULT_QUESTIONS.read_text().splitlines()]
@@ -78,7 +78,7 @@ def test_checker_and_baselines_are_scored_in_the_same_run(scored):
 
 
 def test_a_question_without_an_answer_counts_as_an_error(embedder, tmp_path):
-    from app.settings import Settings
+    from core.settings import Settings
 
     write_jsonl(tmp_path / "q.jsonl", [{"id": "unanswered", "question": "Why?",
                                         "gold_urls": ["articles/building-trust.html"]}])
@@ -127,7 +127,7 @@ def llm_server() -> Iterator[str]:
 
 
 def test_a_configured_llm_judges_the_answers_and_is_named(embedder, tmp_path, llm_server):
-    from app.settings import Settings
+    from core.settings import Settings
 
     questions = [json.loads(line) for line in DEFAULT_QUESTIONS.read_text().splitlines()]
     write_jsonl(tmp_path / "q.jsonl", [q for q in questions if q["id"] in IDS])

@@ -7,7 +7,7 @@ import json
 
 from app.feedback import FeedbackStore
 from app.models import Citation, FeedbackRequest
-from app.settings import Settings
+from core.settings import Settings
 from eval.cli import EXIT_OK, EXIT_USAGE, register
 from eval.datasets import load_checker_cases, load_questions
 from eval.feedback import export_feedback

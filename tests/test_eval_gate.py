@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
+from core.settings import Settings
 from eval.cli import EXIT_GATE, EXIT_OK, EXIT_USAGE, register
 from eval.gate import check_gate, load_gate
 from eval.report import compare, render_markdown

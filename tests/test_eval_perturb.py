@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from app.settings import SAMPLE_SITE_DIR
+from core.settings import SAMPLE_SITE_DIR
 from eval.corpus import load_site
 from eval.datasets import DEFAULT_CHECKER_SET, SUPPORTED_KINDS, load_checker_cases
 from eval.perturb import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import SAMPLE_SITE_DIR
+from core.settings import SAMPLE_SITE_DIR
 from ingest.errors import ExtractionError
 from ingest.extract import extract
 from ingest.records import Document, Page

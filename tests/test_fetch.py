@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.settings import Settings
+from core.settings import Settings
 from ingest.errors import FetchError
 from ingest.fetch import Fetcher, FetchOutcome, detect_encoding, parse_retry_after
 from tests.http_server import Reply, Request, SiteServer, content, html_page, serve_site, status

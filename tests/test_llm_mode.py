@@ -16,7 +16,7 @@ from app.models import AskRequest, AskResponse, ChatTurn
 from app.prompts import load_prompt
 from app.retrieve import Hit
 from app.service import AskService
-from app.settings import Settings
+from core.settings import Settings
 from ingest.records import Chunk
 from tests.corpus_fixture import sample_documents_by_url
 from tests.openai_server import RESULT, WIFI, Reply, source_saying, sources_in

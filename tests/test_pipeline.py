@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.settings import SAMPLE_SITE_DIR
+from core.settings import SAMPLE_SITE_DIR
 from ingest.pipeline import Ingestor
 from ingest.sources import Crawl, LocalPath, Sitemap, UrlList
 from ingest.state import IngestState

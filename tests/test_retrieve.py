@@ -11,7 +11,7 @@ import pytest
 from app.coverage import asks_for_traits, split_question, topic_of, unknown_key_terms
 from app.models import Filters
 from app.retrieve import HybridRetriever
-from app.settings import Settings
+from core.settings import Settings
 from ingest.records import Chunk
 from ingest.store import ChromaStore
 from tests.corpus_fixture import SAMPLE_BASE_URL

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.settings import SAMPLE_SITE_DIR
+from core.settings import SAMPLE_SITE_DIR
 from ingest.fetch import Fetcher
 from ingest.records import Page
 from ingest.sources import (

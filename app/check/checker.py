@@ -30,7 +30,7 @@ from app.check.quotes import quote_occurs
 from app.check.strip import strip_unsupported
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
     from ingest.embed import Embedder
 
 

@@ -17,7 +17,7 @@ from app.check.nli import NLIJudge
 from app.check.offline import OfflineJudge
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
     from ingest.embed import Embedder
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from app.errors import ApiError
 from app.models import ErrorResponse
 from app.routes.deps import PartsDep
 from app.security import rate_limited, require_admin, require_ask_key
-from app.settings import Settings
+from core.settings import Settings
 from ingest.sources import LocalPath, SourceSpec, UrlFile, parse_sources
 
 router = APIRouter(prefix="/v1", tags=["sources"],

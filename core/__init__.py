@@ -1,0 +1,1 @@
+"""Shared foundations below both ingest/ and app/: settings (and, later, the records layer)."""
