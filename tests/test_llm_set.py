@@ -201,3 +201,11 @@ def test_shipped_set_is_mostly_faithful_and_mostly_over_the_shared_corpora(shipp
     shared_answers = [a for a in shipped if any(s.shared for s in a.sources)]
     assert len(shared_answers) >= len(shipped) / 2
     assert all(re.fullmatch(r"la-\d{3}", a.id) for a in shipped)
+
+
+def test_shipped_set_holds_every_kind_on_both_sides_of_the_split(shipped):
+    counts = kind_counts(shipped)
+    for side in ("dev", "test"):
+        missing = [k for k in KINDS if counts[side][k] == 0]
+        assert not missing, f"{side} split lacks {missing}"
+        assert counts[side]["answers"] >= 15, side
