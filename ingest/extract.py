@@ -6,10 +6,13 @@ We keep our own extractor rather than a generic one because retrieval needs what
 generic extractors drop: every block's heading path and exact character offsets
 (see eval/extraction_compare.py for the measured comparison with trafilatura).
 
-Only content blocks (paragraphs, lists, quotes, code) become text; headings live in
-each block's `heading_path`, whose first element is always the article title.
-Tables are rendered as list blocks, one "- cell | cell" line per row, so every row
-is a sentence of its own for the chunker.
+Only content blocks (paragraphs, lists, tables, quotes, code) become text; headings
+live in each block's `heading_path`, whose first element is always the article title.
+Tables are rendered one "- Header: cell; Header: cell" line per row (ingest/tables.py),
+so every row is a sentence of its own for the chunker and keeps its columns' meaning.
+Interview questions (a bold line, "Q: ...") are headings of the answer below them;
+bylines and "This story was recorded in ..." notes are metadata (`Document.notes`).
+Footnotes become blocks of their own under a "Notes" heading (ingest/asides.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
-import yaml
 from bs4 import (
     BeautifulSoup,
     MarkupResemblesLocatorWarning,
@@ -32,10 +34,14 @@ from bs4 import (
     XMLParsedAsHTMLWarning,
 )
 from bs4.element import PreformattedString
-from markdown_it import MarkdownIt
 
+from ingest.asides import drop_admonition_type_titles, take_footnotes
 from ingest.errors import ExtractionError
+from ingest.front_matter import content_html
+from ingest.markdown import markdown_tree
 from ingest.records import Block, Document, Page
+from ingest.tables import table_lines
+from ingest.titles import strip_site_suffix, title_from_url
 
 MIN_WORDS = 40  # fewer words than this is a stub, a login wall or an error page
 
@@ -121,7 +127,6 @@ _WS = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_TITLE_SEP = re.compile(r"\s+(\||·|::|»|–|—|-)\s+")
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref)$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%m/%d/%Y")
@@ -130,7 +135,23 @@ _ARTICLE_TYPES = {
     "webpage", "posting", "analysisnewsarticle", "opinionnewsarticle",
 }  # fmt: skip
 _MARKDOWN_TYPES = {"text/markdown", "text/x-markdown", "text/plain"}
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+# "This story was recorded in March, 2020. Learn more about Ana on her blog.": a note about
+# the piece, not its content. Only short paragraphs are tested (a note is a line or two).
+_EDITORIAL_NOTE = re.compile(
+    r"\bthis (story|interview|conversation|post|piece|article|talk|essay) (was|has been)"
+    r" (recorded|conducted|written|edited|condensed|first published|originally published)"
+    r"|\blearn more about \S+( \S+){0,3} (on|at) (his|her|their) (blog|website|site|homepage)"
+    r"|\b(you can )?(find|follow) \S+( \S+){0,3} on (twitter|mastodon|linkedin|github|(his|her|"
+    r"their) (blog|website))",
+    re.IGNORECASE,
+)
+_NOTE_MAX_WORDS = 60
+# An interview's question: "Q: ...", "Question: ...", or a bold line of its own.
+_QUESTION_PREFIX = re.compile(r"^(q|question|interviewer)\s*[:.]\s*", re.IGNORECASE)
+_ANSWER_PREFIX = re.compile(r"^(a|answer)\s*[:.]\s+", re.IGNORECASE)
+_BOLD_HEADING_MAX_WORDS = 12  # a longer bold line is an emphasised sentence, kept as text
+_QUESTION_LEVEL = 7  # below every real heading: the next question or any heading ends it
+_CONTAINER_ONLY = {"table", "tbody", "thead", "tfoot", "tr", "ul", "ol", "dl", "pre", "p"}
 
 
 def extract(page: Page) -> Document:
@@ -156,7 +177,7 @@ def _extract_html(page: Page) -> Document:
         raise ExtractionError(f"{page.url}: no <body>", reason="no_content")
     ld, metas = _json_ld(soup), _meta_index(soup)
     meta = _Metadata(
-        title=_title(soup, metas, ld) or page.url,
+        title=_title(soup, metas, ld) or title_from_url(page.url),
         canonical_url=_canonical(soup, page.url),
         author=_author(soup, metas, ld),
         published=_published(soup, metas, ld),
@@ -164,11 +185,20 @@ def _extract_html(page: Page) -> Document:
     _remove_junk(body)
     root = _structural_root(body) or _density_root(body)
     _remove_clutter(root)
+    return _build_document(page, meta, _walk_content(meta, root))
+
+
+def _walk_content(meta: _Metadata, root: Tag) -> list[_RawBlock]:
+    """The blocks of a cleaned content root, footnotes last; bylines and notes to `meta`."""
+    notes = take_footnotes(root)
+    drop_admonition_type_titles(root)
     walker = _BlockWalker(meta.title, root)
     blocks = walker.run()
     if meta.author is None and walker.byline:
         meta.author = _clean_author(walker.byline)
-    return _build_document(page, meta, blocks)
+    meta.notes = walker.notes
+    path = (meta.title, "Notes")
+    return blocks + [_RawBlock("footnote", _collapse(note), path) for note in notes]
 
 
 def _charset(page: Page) -> str | None:
@@ -250,7 +280,13 @@ def _remove_clutter(root: Tag) -> None:
 
 
 def _word_count(tag: Tag) -> int:
-    return sum(len(p.get_text(" ").split()) for p in tag.find_all(["p", "li", "pre", "blockquote"]))
+    """Words of running text: paragraphs, list items, quotes, code and table cells.
+
+    Cells count because a competency page's text is mostly its table; nested
+    holders count twice, which only matters against MIN_WORDS, a low bar.
+    """
+    holders = ["p", "li", "pre", "blockquote", "td", "th", "dd"]
+    return sum(len(p.get_text(" ").split()) for p in tag.find_all(holders))
 
 
 def _structural_root(body: Tag) -> Tag | None:
@@ -285,13 +321,28 @@ def _density_root(body: Tag) -> Tag:
             if ancestor is body:
                 break
     threshold = 0.7 * mass.get(id(body), 0)
+    title = _title_heading(body)
     node = body
     while threshold > 0:
         heavy = [c for c in node.find_all(True, recursive=False) if mass.get(id(c), 0) >= threshold]
-        if not heavy:
-            break
+        if not heavy or heavy[0].name in _CONTAINER_ONLY:
+            break  # a table or list is one block of the article, never the article itself
+        if title is not None and node is not body and _holds(node, title, heavy[0]):
+            break  # the node holds the page's heading and its body: the lead stays with both
         node = heavy[0]
     return node
+
+
+def _title_heading(body: Tag) -> Tag | None:
+    """The page's first <h1> (after junk removal), the heading an article root should hold."""
+    heading = body.find("h1")
+    return heading if isinstance(heading, Tag) and _inline_text(heading) else None
+
+
+def _holds(node: Tag, heading: Tag, child: Tag) -> bool:
+    """Whether `node` contains `heading` and its heavy `child` does not."""
+    inside = any(parent is node for parent in heading.parents)
+    return inside and not any(parent is child for parent in heading.parents)
 
 
 def _link_density(tag: Tag, text: str) -> float:
@@ -314,6 +365,7 @@ class _Metadata:
     canonical_url: str | None = None
     author: str | None = None
     published: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -341,6 +393,7 @@ class _BlockWalker:
     skip_level: int | None = None
     skip_scope: Tag | None = None
     byline: str | None = None  # an unmarked "By Jane Doe" line, for the author
+    notes: list[str] = field(default_factory=list)  # "This story was recorded in ..."
 
     def run(self) -> list[_RawBlock]:
         self.stack = [(1, self.title)]
@@ -368,14 +421,16 @@ class _BlockWalker:
         name = tag.name
         if name in _HEADINGS:
             self._heading(int(name[1]), tag)
+        elif name == "p" and (question := _question(tag)):
+            self._heading(_QUESTION_LEVEL, tag, question)
         elif name == "p" or name in ("dt", "dd", "summary", "address"):
-            self._emit("paragraph", _inline_text(tag), tag)
+            self._emit("paragraph", self._answer(_inline_text(tag)), tag)
         elif name in ("ul", "ol"):
             self._emit("list", "\n".join(_list_lines(tag, depth=0)), tag)
         elif name == "dl":
             self._emit("list", "\n".join(_definition_lines(tag)), tag)
-        elif name == "table" and not tag.find(["p", "div", "table", "ul", "ol"]):
-            self._emit("list", "\n".join(_table_lines(tag)), tag)
+        elif name == "table" and not tag.find("table"):
+            self._emit("table", "\n".join(table_lines(tag, _cell_text)), tag)
         elif name == "blockquote":
             self._emit("quote", _inline_text(tag), tag)
         elif name == "pre":
@@ -386,8 +441,8 @@ class _BlockWalker:
         elif name != "hr":
             self._walk(tag)
 
-    def _heading(self, level: int, tag: Tag) -> None:
-        text = _inline_text(tag)
+    def _heading(self, level: int, tag: Tag, text: str | None = None) -> None:
+        text = text or _inline_text(tag)
         if not text:
             return
         if level == 1 and not self.seen_h1:
@@ -427,9 +482,61 @@ class _BlockWalker:
         if kind == "paragraph" and _is_byline(text):
             self.byline = self.byline or text
             return
+        if kind == "paragraph" and _is_editorial_note(text):
+            self.notes.append(text)
+            return
         if kind != "code" and _is_boilerplate(kind, text, tag):
             return
         self.blocks.append(_RawBlock(kind, text, self.path))
+
+
+    def _answer(self, text: str) -> str:
+        """An answer's "A:" goes once its question is a heading: it would open every quote."""
+        if self.stack and self.stack[-1][0] == _QUESTION_LEVEL:
+            return _ANSWER_PREFIX.sub("", text, count=1)
+        return text
+
+
+def _question(tag: Tag) -> str | None:
+    """The question a paragraph asks, if it is an interview question line; else None.
+
+    "Q: How did you start?" and "**Question:** ..." are questions; so is a paragraph that
+    is one bold run of at most `_BOLD_HEADING_MAX_WORDS` words not ending in a full stop
+    ("**Why staff?**", "**Responsibilities**"): a pseudo-heading. A bold sentence that
+    ends in a period is emphasis and stays text.
+    """
+    text = _inline_text(tag)
+    if not text:
+        return None
+    if match := _QUESTION_PREFIX.match(text):
+        rest = text[match.end() :]
+        return rest if rest and text.endswith("?") else None
+    parts = [
+        c for c in tag.children if not (isinstance(c, NavigableString) and not str(c).strip())
+    ]
+    bold = len(parts) == 1 and isinstance(parts[0], Tag) and parts[0].name in ("strong", "b")
+    if not bold or text[-1] in ".!;,":
+        return None
+    return text if text.endswith("?") or len(text.split()) <= _BOLD_HEADING_MAX_WORDS else None
+
+
+def _is_editorial_note(text: str) -> bool:
+    return len(text.split()) <= _NOTE_MAX_WORDS and bool(_EDITORIAL_NOTE.search(text))
+
+
+def _cell_text(cell: Tag) -> str:
+    """A table cell's text; items of a list inside it are joined with "; " unless they end a
+    sentence, so "Leads incidents" and "Writes postmortems" do not run together."""
+    items = cell.find_all(["li", "p"])
+    if not items:
+        return _inline_text(cell)
+    parts = [_inline_text(item) for item in items if not item.find(["li", "p"])]
+    whole = _inline_text(cell)
+    joined = ""
+    for part in filter(None, parts):
+        joined += ("" if not joined else " " if joined[-1] in ".!?:" else "; ") + part
+    # Text straight in the cell beside its list ("Label <ul>...") would be lost: keep all.
+    return joined if len(joined.split()) >= len(whole.split()) else whole
 
 
 def _is_text(node: PageElement) -> bool:
@@ -515,13 +622,6 @@ def _definition_lines(tag: Tag) -> Iterator[str]:
             yield f"- {term}: {text}" if term else f"- {text}"
 
 
-def _table_lines(tag: Tag) -> Iterator[str]:
-    for row in tag.find_all("tr"):
-        cells = [_inline_text(cell) for cell in row.find_all(["th", "td"])]
-        if any(cells):
-            yield "- " + " | ".join(cells)
-
-
 def _code_text(tag: Tag) -> str:
     """Code keeps its line breaks and indentation; only trailing spaces and blank edges go."""
     lines = [
@@ -552,6 +652,7 @@ def _build_document(page: Page, meta: _Metadata, raw: list[_RawBlock]) -> Docume
         canonical_url=meta.canonical_url,
         author=meta.author,
         published=meta.published,
+        notes=tuple(meta.notes),
         fetched_at=page.fetched_at,
         etag=page.etag,
         last_modified=page.last_modified,
@@ -601,35 +702,24 @@ def _ld_items(data: object) -> Iterator[dict]:
 
 
 def _title(soup: BeautifulSoup, metas: dict[str, str], ld: dict) -> str:
+    """og:title; the <h1> that the <title> names; the article's <h1>; the first <h1> outside
+    furniture; JSON-LD headline; the <title> minus the site's name (see ingest/titles.py)."""
     site = _meta(metas, "og:site_name")
-    h1 = soup.select_one("article h1, main h1, [role=main] h1") or _first_in_article(soup, "h1")
+    head = strip_site_suffix(_collapse(soup.title.get_text()), site) if soup.title else ""
+    h1s = [_inline_text(h) for h in soup.find_all("h1") if not _in_furniture(h)]
+    article_h1 = soup.select_one("article h1, main h1, [role=main] h1")
     candidates = [
         _meta(metas, "og:title", "twitter:title"),
-        _inline_text(h1) if isinstance(h1, Tag) else None,
+        next((h for h in h1s if head and h.lower() == head.lower()), None),
+        _inline_text(article_h1) if isinstance(article_h1, Tag) else None,
+        h1s[0] if h1s else None,
         str(ld.get("headline") or "") or None,
-        soup.title.get_text() if soup.title else None,
+        head,
     ]
     for candidate in candidates:
-        if candidate and (title := _strip_site_suffix(_collapse(candidate), site)):
+        if candidate and (title := strip_site_suffix(_collapse(candidate), site)):
             return title
     return ""
-
-
-def _strip_site_suffix(title: str, site: str | None) -> str:
-    """'Building Trust | Field Notes' -> 'Building Trust'; dashes only for a short or known tail."""
-    separators = list(_TITLE_SEP.finditer(title))
-    if not separators:
-        return title
-    last = separators[-1]
-    head, sep, tail = title[: last.start()].strip(), last.group(1), title[last.end() :].strip()
-    known = site is not None and tail.lower() == site.lower()
-    # "Post title - DevCareer Forum": a short, capitalized tail is a site name.
-    short_tail = len(tail.split()) <= 4 and all(
-        w[0].isupper() or w[0].isdigit() for w in tail.split()
-    )
-    if head and (sep in ("|", "·", "::", "»") or known or short_tail):
-        return head
-    return title
 
 
 def _canonical(soup: BeautifulSoup, url: str) -> str | None:
@@ -665,9 +755,13 @@ def _first_in_article(soup: BeautifulSoup, selector: str) -> Tag | None:
     The byline's own tokens ("byline", "author", "meta") do not count as furniture here.
     """
     for tag in soup.select(selector):
-        if not any(_is_furniture(parent) for parent in tag.parents):
+        if not _in_furniture(tag):
             return tag
     return None
+
+
+def _in_furniture(tag: Tag) -> bool:
+    return any(_is_furniture(parent) for parent in tag.parents)
 
 
 def _is_furniture(tag: Tag) -> bool:
@@ -737,34 +831,40 @@ def _normalize_date(value: str) -> str:
 
 
 def _extract_markdown(page: Page) -> Document:
-    """Markdown (and plain text) rendered to HTML, with YAML front matter as metadata."""
+    """Markdown (and plain text) parsed to an HTML tree (ingest/markdown.py), walked like a page.
+
+    Front matter gives the metadata; its content-bearing fields (ingest/front_matter.py)
+    come before the body, under their names as headings.
+    """
     source = page.body.decode(page.encoding or _charset(page) or "utf-8", errors="replace")
-    front: dict = {}
-    if match := _FRONT_MATTER.match(source):
-        try:
-            loaded = yaml.safe_load(match.group(1))
-        except yaml.YAMLError:
-            loaded = None
-        if isinstance(loaded, dict):
-            front = {str(k).lower(): v for k, v in loaded.items()}
-            source = source[match.end() :]
-    # Raw HTML inside Markdown (badges, <details>) is parsed, then cleaned like a page's.
-    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(source)
-    root = BeautifulSoup(f"<div>{html}</div>", "lxml").div
-    if root is None:  # a stray closing tag in the source can end our wrapper early
-        raise ExtractionError(f"{page.url}: unparseable Markdown", reason="no_content")
+    try:
+        tree = markdown_tree(source)
+    except ValueError as error:
+        raise ExtractionError(f"{page.url}: {error}", reason="no_content") from error
+    front, root = tree.front_matter, tree.root
     _remove_junk(root)
-    h1 = root.find("h1")
-    title = _first_text(front.get("title"), _inline_text(h1) if isinstance(h1, Tag) else None)
+    title = _markdown_title(front, root) or title_from_url(page.url)
+    if extra := content_html(front):
+        lead = BeautifulSoup(f"<div>{extra}</div>", "lxml").div
+        if lead is not None:
+            root.insert(0, lead)
     canonical = _first_text(front.get("canonical_url"), front.get("canonical"))
     published = _first_text(front.get("date"), front.get("published"))
     meta = _Metadata(
-        title=title or page.url,
+        title=title,
         canonical_url=urljoin(page.url, canonical) if canonical else None,
         author=_ld_names(front.get("author") or front.get("authors")),
         published=_normalize_date(published) if published else None,
     )
-    return _build_document(page, meta, _BlockWalker(meta.title, root).run())
+    return _build_document(page, meta, _walk_content(meta, root))
+
+
+def _markdown_title(front: dict, root: Tag) -> str | None:
+    """Front matter `title` (an issue template's `name`), else the first <h1>, else the first
+    heading of any level."""
+    h1 = root.find("h1") or root.find(_HEADINGS)
+    heading = _inline_text(h1) if isinstance(h1, Tag) else None
+    return _first_text(front.get("title"), front.get("name"), heading)
 
 
 def _first_text(*values: object) -> str | None:

@@ -140,7 +140,10 @@ def test_quotes_code_and_tables_keep_their_kind() -> None:
         "- Cut on-call pages by 30%",
     ]
     table = block_with(doc, "Led the migration")
-    assert table.text.split("\n")[1] == "- Led the migration | Design doc and rollout plan"
+    assert table.kind == "table"
+    assert "- Claim: Led the migration; Artifact: Design doc and rollout plan" in table.text.split(
+        "\n"
+    )
 
 
 def test_whitespace_inside_blocks_is_collapsed() -> None:
