@@ -12,8 +12,9 @@ extension), extracted and chunked with the default chunk settings. Per source fo
   reference is built independently of the extractor: for Markdown, the source with link
   targets, HTML tags, template tags, attribute lists and fenced code removed, plus every
   string in the front matter; for HTML, the visible text of <article>/<main> (else <body>).
-  Sentences of fewer than 6 words are left out (headings, labels); matching is on
-  lower-cased word tokens, so punctuation and markup spelling do not count;
+  Sentences of fewer than 6 words are left out (headings, labels), and so are Markdown
+  table rows; matching is on lower-cased word tokens against the extracted text and its
+  headings, so punctuation and markup spelling do not count;
 - artifacts left in non-code blocks and heading paths, one count per pattern (target 0);
 - titles that are URLs (target 0).
 
@@ -66,6 +67,7 @@ _MARKUP = re.compile(
     re.S | re.M,
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_TABLE_ROW = re.compile(r"(?m)^[ \t]*\|.*\|[ \t]*$")
 
 
 @dataclass
@@ -116,6 +118,7 @@ def reference_sentences(path: Path, body: bytes) -> list[str]:
             with contextlib.suppress(yaml.YAMLError):
                 parts += list(_strings(yaml.safe_load(match.group(1))))
         text = _MARKUP.sub(" ", _LINK_TARGET.sub("]", _FENCE.sub("\n", text)))
+        text = _TABLE_ROW.sub("\n", text)
         parts.append(text)
     sentences = []
     for part in parts:
@@ -151,11 +154,12 @@ def report_source(name: str, paths: list[Path]) -> SourceReport:
             continue
         result.pages += 1
         result.chunks += len(chunk_document(doc, CHUNK_SIZE, CHUNK_OVERLAP))
-        found = " " + " ".join(_WORD.findall(doc.text.lower())) + " "
+        headings = {h for b in doc.blocks for h in b.heading_path}
+        kept_text = "\n".join([doc.text, *headings]).lower()  # a question kept as a heading
+        found = " " + " ".join(_WORD.findall(kept_text)) + " "
         reference = reference_sentences(path, body)
         result.reference_sentences += len(reference)
         result.kept_sentences += sum(f" {s} " in found for s in reference)
-        headings = {h for b in doc.blocks for h in b.heading_path}
         prose = "\n\n".join([*(b.text for b in doc.blocks if b.kind != "code"), *headings])
         for label, pattern in ARTIFACTS.items():
             result.artifacts[label] += len(pattern.findall(prose))

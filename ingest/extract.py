@@ -51,6 +51,10 @@ _JUNK_TAGS = (
     "form", "button", "input", "select", "textarea", "label", "nav", "footer", "aside",
     "dialog", "menu", "img", "picture", "video", "audio", "source", "map", "figcaption",
 )  # fmt: skip
+_JUNK_TAG_SET = frozenset(_JUNK_TAGS)
+# HTML an author wrote inside Markdown is the article's own: an <aside> there is a
+# quoted dialogue or a callout (Artsy's blog posts), not a site's sidebar.
+_MARKDOWN_JUNK_TAGS = _JUNK_TAG_SET - {"aside", "footer", "figcaption"}
 _JUNK_ROLES = {
     "navigation", "banner", "complementary", "contentinfo", "search", "dialog",
     "alertdialog", "menu", "menubar", "toolbar", "tablist",
@@ -206,13 +210,13 @@ def _charset(page: Page) -> str | None:
     return match.group(1) if match else None
 
 
-def _remove_junk(body: Tag) -> None:
+def _remove_junk(body: Tag, junk_tags: frozenset[str] = _JUNK_TAG_SET) -> None:
     """Drop elements that are never content: by tag, ARIA role, hidden state, or ad attributes."""
     junk = []
     for tag in body.find_all(True):
         style = str(tag.get("style") or "").replace(" ", "").lower()
         if (
-            tag.name in _JUNK_TAGS
+            tag.name in junk_tags
             or str(tag.get("role") or "").lower() in _JUNK_ROLES
             or tag.has_attr("hidden")
             or str(tag.get("aria-hidden") or "").lower() == "true"
@@ -224,6 +228,10 @@ def _remove_junk(body: Tag) -> None:
     _decompose_outermost(junk)
     for br in body.find_all("br"):
         br.replace_with("\n")
+    for heading in body.find_all(_HEADINGS):
+        for link in heading.find_all("a", href=re.compile("^#")):
+            if len(link.get_text(strip=True)) <= 2:  # a permalink mark: "¶", "#", "§"
+                link.decompose()
 
 
 def _decompose_outermost(tags: list[Tag]) -> None:
@@ -473,6 +481,11 @@ class _BlockWalker:
         if not run:
             return
         raw = "".join(_raw_text(node) for node in run)
+        linked = sum(
+            len(_collapse(n.get_text())) for n in run if isinstance(n, Tag) and n.name == "a"
+        )
+        if linked and linked >= len(_collapse(raw)):
+            return  # a bare link between blocks ("Edit this page"): a control, not text
         for paragraph in re.split(r"\n\s*\n", raw):
             self._emit("paragraph", _collapse(paragraph), None)
 
@@ -488,7 +501,6 @@ class _BlockWalker:
         if kind != "code" and _is_boilerplate(kind, text, tag):
             return
         self.blocks.append(_RawBlock(kind, text, self.path))
-
 
     def _answer(self, text: str) -> str:
         """An answer's "A:" goes once its question is a heading: it would open every quote."""
@@ -511,9 +523,7 @@ def _question(tag: Tag) -> str | None:
     if match := _QUESTION_PREFIX.match(text):
         rest = text[match.end() :]
         return rest if rest and text.endswith("?") else None
-    parts = [
-        c for c in tag.children if not (isinstance(c, NavigableString) and not str(c).strip())
-    ]
+    parts = [c for c in tag.children if not (isinstance(c, NavigableString) and not str(c).strip())]
     bold = len(parts) == 1 and isinstance(parts[0], Tag) and parts[0].name in ("strong", "b")
     if not bold or text[-1] in ".!;,":
         return None
@@ -842,7 +852,7 @@ def _extract_markdown(page: Page) -> Document:
     except ValueError as error:
         raise ExtractionError(f"{page.url}: {error}", reason="no_content") from error
     front, root = tree.front_matter, tree.root
-    _remove_junk(root)
+    _remove_junk(root, _MARKDOWN_JUNK_TAGS)
     title = _markdown_title(front, root) or title_from_url(page.url)
     if extra := content_html(front):
         lead = BeautifulSoup(f"<div>{extra}</div>", "lxml").div

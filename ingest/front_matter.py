@@ -8,6 +8,8 @@ top-level field outside the known page settings whose strings add up to at least
 - the field name becomes a heading ("exampleCriteria" -> "Example criteria");
 - a list of mappings gives each item a heading from its label field (`name`, `title`,
   `level`: "Level 3"), and then the item's other fields one level down;
+- a list of unlabelled mappings of plain values becomes a list, one item per mapping
+  rendered like a table row ("Criteria: ...; Examples: ...");
 - a list of strings becomes a list, a string a paragraph; short scalars ("levels: 6") say
   nothing on their own and are left out.
 """
@@ -54,8 +56,10 @@ def _render(value: object, level: int, key: str | None) -> Iterator[str]:
         level += 1
     if isinstance(value, str):
         text = html.escape(" ".join(value.split()))
-        yield f"<p>{html.escape(_humanise(key))}: {text}</p>" if key and _short(value) else (
-            f"<p>{text}</p>"
+        yield (
+            f"<p>{html.escape(_humanise(key))}: {text}</p>"
+            if key and _short(value)
+            else (f"<p>{text}</p>")
         )
     elif isinstance(value, dict):
         for sub_key, sub in value.items():
@@ -65,12 +69,35 @@ def _render(value: object, level: int, key: str | None) -> Iterator[str]:
         items = "".join(f"<li>{html.escape(str(v))}</li>" for v in value if v is not None)
         yield f"<ul>{items}</ul>"
     elif isinstance(value, list):
+        records = [item for item in value if isinstance(item, dict) and _is_record(item)]
+        if records:
+            yield "<ul>" + "".join(f"<li>{html.escape(_record(r))}</li>" for r in records) + "</ul>"
         for item in value:
             if isinstance(item, dict) and (label := _label(item)):
                 yield _heading(label, level)
                 yield from _render(item, level + 1, None)
-            else:
+            elif not any(item is r for r in records):
                 yield from _render(item, level, None)
+
+
+def _is_record(item: dict) -> bool:
+    """An unlabelled mapping of plain values ({criteria: ..., examples: [...]}): one list item."""
+    return not _label(item) and all(
+        not isinstance(v, dict)
+        and not (isinstance(v, list) and any(isinstance(x, list | dict) for x in v))
+        for v in item.values()
+    )
+
+
+def _record(item: dict) -> str:
+    """'Criteria: Gives feedback; Examples: a review talk; a pairing session' (like a table row)."""
+    parts = []
+    for key, value in item.items():
+        values = value if isinstance(value, list) else [value]
+        text = "; ".join(" ".join(str(v).split()) for v in values if v is not None)
+        if text:
+            parts.append(f"{_humanise(str(key))}: {text}")
+    return "; ".join(parts)
 
 
 def _label(item: dict) -> str | None:

@@ -35,6 +35,7 @@ _TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 _KRAMDOWN_IAL = re.compile(r"[ \t]*\{:[^}\n]*\}|[ \t]*\{#[\w:.-]+\}[ \t]*$", re.M)
 _TOC_MARKER = re.compile(r"^[ \t]*\[\[?_?TOC_?\]\]?[ \t]*$", re.M | re.I)
 _HTML_CONTAINERS = ("div", "ul", "ol", "table", "details", "section", "dl", "blockquote")
+_HTML_OR_CODE = ("html_block", "code_block")
 _CONTAINER_NAMES = "|".join(_HTML_CONTAINERS)
 _OPEN_TAG = re.compile(rf"<({_CONTAINER_NAMES})\b[^>]*(?<!/)>", re.I)
 _CLOSE_TAG = re.compile(rf"</({_CONTAINER_NAMES})\s*>", re.I)
@@ -141,10 +142,7 @@ def _join_split_html_blocks(source: str) -> str:
             continue
         depth = _depth(token.content)
         first_end = token.map[1]
-        while depth > 0 and index < len(blocks) and blocks[index].type in (
-            "html_block",
-            "code_block",
-        ):
+        while depth > 0 and index < len(blocks) and blocks[index].type in _HTML_OR_CODE:
             follower = blocks[index]
             blank.update(n for n in range(first_end, follower.map[1]) if not lines[n].strip())
             depth += _depth("".join(lines[follower.map[0] : follower.map[1]]))

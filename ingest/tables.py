@@ -38,7 +38,7 @@ def table_lines(table: Tag, cell_text: Callable[[Tag], str]) -> Iterator[str]:
             lead = _pair(*pairs[0])
             yield from (f"- {lead}; {_pair(*pair)}" for pair in pairs[1:])
         else:
-            yield "- " + "; ".join(_pair(*pair) for pair in pairs)
+            yield "- " + _join(_pair(*pair) for pair in pairs)
 
 
 def _rows(table: Tag) -> list[Tag]:
@@ -59,6 +59,14 @@ def _header(table: Tag, rows: list[list[str]]) -> list[str] | None:
     ):
         return rows[0]
     return None
+
+
+def _join(parts: Iterator[str]) -> str:
+    """Parts joined by "; ", or by a space after one that ends a sentence."""
+    joined = ""
+    for part in parts:
+        joined += ("" if not joined else " " if joined[-1] in ".!?" else "; ") + part
+    return joined
 
 
 def _label(header: list[str], index: int) -> str:
