@@ -19,7 +19,6 @@ from bs4 import Tag
 
 _FOOTNOTE_HREF = re.compile(r"^#(fn|footnote)[-:_]?\w*", re.I)
 _BACKREF_HREF = re.compile(r"^#(fnref|footnote-ref)[-:_]?\w*$", re.I)
-_FOOTNOTE_SECTIONS = "section.footnotes, div.footnotes, section#footnotes, ol.footnotes-list"
 _ADMONITION_TYPES = {
     "note", "tip", "hint", "info", "important", "warning", "caution", "danger", "attention",
     "error", "success", "check", "question", "help", "faq", "example", "quote", "abstract",
@@ -29,16 +28,26 @@ _ADMONITION_TYPES = {
 
 def take_footnotes(root: Tag) -> list[str]:
     """Remove footnote references and the footnote list from `root`; return the notes' text."""
-    for link in root.find_all("a", href=_BACKREF_HREF):
-        link.decompose()
-    for link in root.find_all("a", class_=["reversefootnote", "footnote-backref"]):
-        link.decompose()
-    for link in root.find_all("a", href=_FOOTNOTE_HREF):
-        holder = link.parent if isinstance(link.parent, Tag) and link.parent.name == "sup" else link
-        if len(holder.get_text(strip=True)) <= 4:  # "1", "[12]", "*": a marker, not link text
-            holder.decompose()
+    links, sections = [], []
+    for tag in root.find_all(["a", "section", "div", "ol"]):  # one pass: pages can be large
+        if tag.name == "a":
+            links.append(tag)
+        elif _is_footnote_section(tag):
+            sections.append(tag)
+    for link in links:
+        if link.decomposed:
+            continue
+        href = str(link.get("href") or "")
+        classes = link.get_attribute_list("class")
+        if _BACKREF_HREF.match(href) or {"reversefootnote", "footnote-backref"} & set(classes):
+            link.decompose()
+        elif _FOOTNOTE_HREF.match(href):
+            parent = link.parent
+            holder = parent if isinstance(parent, Tag) and parent.name == "sup" else link
+            if len(holder.get_text(strip=True)) <= 4:  # "1", "[12]", "*": a marker, not a link
+                holder.decompose()
     notes: list[str] = []
-    for section in root.select(_FOOTNOTE_SECTIONS):
+    for section in sections:
         if section.decomposed:
             continue
         for item in section.find_all("li"):
@@ -52,8 +61,21 @@ def take_footnotes(root: Tag) -> list[str]:
     return notes
 
 
+def _is_footnote_section(tag: Tag) -> bool:
+    classes = tag.get_attribute_list("class")
+    if tag.name == "ol":
+        return "footnotes-list" in classes
+    return "footnotes" in classes or (tag.name == "section" and tag.get("id") == "footnotes")
+
+
 def drop_admonition_type_titles(root: Tag) -> None:
     """`<p class="admonition-title">Tip</p>` goes; a title that says something stays."""
-    for title in root.select(".admonition-title, details > summary"):
-        if " ".join(title.get_text(" ").split()).strip(":").lower() in _ADMONITION_TYPES:
+    for title in root.find_all(["p", "summary"]):
+        is_title = title.name == "summary" or "admonition-title" in title.get_attribute_list(
+            "class"
+        )
+        if (
+            is_title
+            and " ".join(title.get_text(" ").split()).strip(":").lower() in _ADMONITION_TYPES
+        ):
             title.decompose()

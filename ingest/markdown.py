@@ -34,9 +34,11 @@ _TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 # `{#intro}`; the last only at the end of a line, where kramdown reads it.
 _KRAMDOWN_IAL = re.compile(r"[ \t]*\{:[^}\n]*\}|[ \t]*\{#[\w:.-]+\}[ \t]*$", re.M)
 _TOC_MARKER = re.compile(r"^[ \t]*\[\[?_?TOC_?\]\]?[ \t]*$", re.M | re.I)
+_ANY_MARK = re.compile(r"\{[%{]|\{:|\{#[\w:.-]+\}|^[ \t]*\[\[?_?TOC", re.M | re.I)
 _HTML_CONTAINERS = ("div", "ul", "ol", "table", "details", "section", "dl", "blockquote")
 _HTML_OR_CODE = ("html_block", "code_block")
 _CONTAINER_NAMES = "|".join(_HTML_CONTAINERS)
+_CONTAINER_LINE = re.compile(rf"(?m)^[ \t]{{0,3}}<({_CONTAINER_NAMES})\b", re.I)
 _OPEN_TAG = re.compile(rf"<({_CONTAINER_NAMES})\b[^>]*(?<!/)>", re.I)
 _CLOSE_TAG = re.compile(rf"</({_CONTAINER_NAMES})\s*>", re.I)
 
@@ -109,8 +111,8 @@ def _segments(source: str, keep: set[int]) -> list[tuple[bool, str]]:
 
 def _strip_outside_code(source: str) -> str:
     """Template tags, kramdown attribute lists and TOC markers removed, code left as written."""
-    if not any(mark in source for mark in ("{%", "{{", "{:", "{#", "TOC")):
-        return source
+    if not _ANY_MARK.search(source):
+        return source  # the common case: no parse needed to find the code
     out = []
     for kept, text in _segments(source, _code_lines(source)):
         if not kept:
@@ -129,8 +131,8 @@ def _join_split_html_blocks(source: str) -> str:
     between are dropped and the whole region becomes one HTML block. Markdown written
     between the tags (a paragraph inside `<details>`) stays Markdown, as on GitHub.
     """
-    if "<" not in source:
-        return source
+    if not _CONTAINER_LINE.search(source):
+        return source  # no container tag opens a line: nothing CommonMark could have split
     lines = source.splitlines(keepends=True)
     blocks = [t for t in _PARSER.parse(source, {}) if t.level == 0 and t.map and t.nesting >= 0]
     blank: set[int] = set()

@@ -356,3 +356,11 @@ def test_extraction_comparison_scores_our_extractor_perfectly_on_the_clutter_pag
     result = score(run_careerqa, fixture_golds())
     assert result.misses == []
     assert result.hits["sentences kept"][1] > 0
+
+
+def test_extraction_comparison_scores_our_extractor_perfectly_on_the_template_pages() -> None:
+    from eval.extraction_compare import fixture_golds, run_careerqa, score
+
+    golds = fixture_golds("patterns")
+    assert len(golds) == 3
+    assert score(run_careerqa, golds).misses == []
