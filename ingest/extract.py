@@ -192,11 +192,11 @@ def _extract_html(page: Page) -> Document:
     return _build_document(page, meta, _walk_content(meta, root))
 
 
-def _walk_content(meta: _Metadata, root: Tag) -> list[_RawBlock]:
+def _walk_content(meta: _Metadata, root: Tag, authored: bool = False) -> list[_RawBlock]:
     """The blocks of a cleaned content root, footnotes last; bylines and notes to `meta`."""
     notes = take_footnotes(root)
     drop_admonition_type_titles(root)
-    walker = _BlockWalker(meta.title, root)
+    walker = _BlockWalker(meta.title, root, authored=authored)
     blocks = walker.run()
     if meta.author is None and walker.byline:
         meta.author = _clean_author(walker.byline)
@@ -395,6 +395,7 @@ class _BlockWalker:
 
     title: str
     root: Tag
+    authored: bool = False  # Markdown: every list is the author's (see _is_boilerplate)
     blocks: list[_RawBlock] = field(default_factory=list)
     stack: list[tuple[int, str]] = field(default_factory=list)
     seen_h1: bool = False
@@ -498,7 +499,7 @@ class _BlockWalker:
         if kind == "paragraph" and _is_editorial_note(text):
             self.notes.append(text)
             return
-        if kind != "code" and _is_boilerplate(kind, text, tag):
+        if kind != "code" and _is_boilerplate(kind, text, tag, self.authored):
             return
         self.blocks.append(_RawBlock(kind, text, self.path))
 
@@ -568,7 +569,12 @@ def _is_byline(text: str) -> bool:
     return len(text.split()) <= 12 and text[-1] not in ".!?" and bool(_BYLINE.match(text))
 
 
-def _is_boilerplate(kind: str, text: str, tag: Tag | None) -> bool:
+def _is_boilerplate(kind: str, text: str, tag: Tag | None, authored: bool = False) -> bool:
+    """Banners, ad labels, link-only paragraphs and link lists (navigation, "related").
+
+    In `authored` text (Markdown) a list of links is the author's own list of pages,
+    not a site's menu, unless its links only jump within the page (a table of contents).
+    """
     words = len(text.split())
     if _AD_LABEL.match(text.strip(" .:-")):
         return True
@@ -580,6 +586,10 @@ def _is_boilerplate(kind: str, text: str, tag: Tag | None) -> bool:
         return words < 15 and _link_density(tag, text) >= 0.9
     if kind == "list":
         items = tag.find_all("li")
+        if authored and any(
+            not str(a.get("href") or "").startswith("#") for a in tag.find_all("a")
+        ):
+            return False
         return len(items) >= 3 and all(
             _link_density(li, _collapse(li.get_text())) >= 0.9 for li in items
         )
@@ -866,7 +876,7 @@ def _extract_markdown(page: Page) -> Document:
         author=_ld_names(front.get("author") or front.get("authors")),
         published=_normalize_date(published) if published else None,
     )
-    return _build_document(page, meta, _walk_content(meta, root))
+    return _build_document(page, meta, _walk_content(meta, root, authored=True))
 
 
 def _markdown_title(front: dict, root: Tag) -> str | None:

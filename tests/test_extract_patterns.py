@@ -249,3 +249,16 @@ def test_html_without_headings_is_titled_by_its_title_tag_or_its_file_name() -> 
         Page(url="https://example.com/guides/working-agreements.html", body=bare.encode())
     )
     assert doc.title == "Working agreements"
+
+
+def test_markdown_list_of_page_links_is_content_but_a_table_of_contents_is_not() -> None:
+    source = (
+        "# Plays\n\n<!-- START doctoc -->\n- [Why](#why)\n- [How](#how)\n- [Next](#next)\n"
+        "<!-- END doctoc -->\n\n"
+        f"{filler(5)}\n\n"
+        '- [Play 1: Learn the team]({% page "/plays/1/" %})\n'
+        '- [Play 2: Ask questions]({% page "/plays/2/" %})\n'
+        '- [Play 3: Delegate]({% page "/plays/3/" %})\n'
+    )
+    lists = [b.text for b in markdown(source).blocks if b.kind == "list"]
+    assert lists == ["- Play 1: Learn the team\n- Play 2: Ask questions\n- Play 3: Delegate"]
