@@ -63,10 +63,14 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r
 _FENCE = re.compile(r"(?ms)^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|\]\[[^\]]*\]")
 _MARKUP = re.compile(
-    r"<!--.*?-->|<[^>\n]+>|\{%.*?%\}|\{\{.*?\}\}|\{:[^}\n]*\}|\{#[\w-]+\}|^\[[^\]]+\]:.*$",
+    r"<!--.*?-->|\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}|<[^>\n]+>|\{%.*?%\}|\{\{.*?\}\}|\{:[^}\n]*\}|\{#[\w-]+\}"
+    r"|\[\^[^\]\s]+\](?!:)|^\[[^\]^][^\]]*\]:.*$",  # footnote refs; link definitions
     re.S | re.M,
 )
+# "!!! tip "Title"" / "[^1]: text": the title and the note are text, the markers are not.
+_BLOCK_MARKERS = re.compile(r'^[ \t]*(?:(?:!!!|\?\?\?\+?)[ \t]+\w+[ \t]*"?|\[\^[^\]]+\]:)', re.M)
 _WORD = re.compile(r"[a-z0-9]+")
+_HEADING_LINE = re.compile(r"(?m)^([ \t]{0,3}#{1,6}[ \t].*)$")  # a heading is a sentence of its own
 _TABLE_ROW = re.compile(r"(?m)^[ \t]*\|.*\|[ \t]*$")
 
 
@@ -118,6 +122,7 @@ def reference_sentences(path: Path, body: bytes) -> list[str]:
             with contextlib.suppress(yaml.YAMLError):
                 parts += list(_strings(yaml.safe_load(match.group(1))))
         text = _MARKUP.sub(" ", _LINK_TARGET.sub("]", _FENCE.sub("\n", text)))
+        text = _HEADING_LINE.sub("\\1\n", _BLOCK_MARKERS.sub("\n\n", text))
         text = _TABLE_ROW.sub("\n", text)
         parts.append(text)
     sentences = []

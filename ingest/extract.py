@@ -112,7 +112,10 @@ _BOILERPLATE_TEXT = re.compile(
     r"we use cookies|this (web)?site uses cookies|accept (all )?cookies|all rights reserved"
     r"|^(©|copyright ©?)\s*\d{4}|subscribe to (our|the) newsletter"
     r"|sign up for (our|the) newsletter|^(sponsored|advertisement|promoted|paid post)\b"
-    r"|^(related|see also|read (more|next|also)|recommended|more on this)\s*:",
+    r"|^(related|see also|read (more|next|also)|recommended|more on this)\s*:"
+    # a docs site's page date, "Last update: August 26, 2024" (not "Update: we now ...")
+    r"|^(last )?(update|updated|modified|edited)( on)?\s*:?\s*"
+    r"(\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2})\W*$",
     re.IGNORECASE,
 )
 _AD_LABEL = re.compile(
@@ -395,7 +398,9 @@ class _BlockWalker:
 
     title: str
     root: Tag
-    authored: bool = False  # Markdown: every list is the author's (see _is_boilerplate)
+    # Markdown: every list and section is the author's. A "Comments" or "Related reading"
+    # heading there titles a real section, not a site's comment thread (see _is_boilerplate).
+    authored: bool = False
     blocks: list[_RawBlock] = field(default_factory=list)
     stack: list[tuple[int, str]] = field(default_factory=list)
     seen_h1: bool = False
@@ -461,7 +466,7 @@ class _BlockWalker:
         level = max(level, 2)  # a later <h1> is a section, the title stays the root
         if len(self.stack) == 1 and text == self.title:
             return  # the title again, as an <h2> on sites that style it so
-        if _BOILERPLATE_HEADING.match(text):
+        if not self.authored and _BOILERPLATE_HEADING.match(text):
             self.skip_level, self.skip_scope = level, self._section_of(tag, text)
             return
         if self.skip_level is not None and level <= self.skip_level:

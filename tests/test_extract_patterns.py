@@ -262,3 +262,24 @@ def test_markdown_list_of_page_links_is_content_but_a_table_of_contents_is_not()
     )
     lists = [b.text for b in markdown(source).blocks if b.kind == "list"]
     assert lists == ["- Play 1: Learn the team\n- Play 2: Ask questions\n- Play 3: Delegate"]
+
+
+def test_a_docs_page_date_line_goes_but_an_update_note_stays() -> None:
+    body = (
+        f"<article><h1>Agreements</h1><p>Update: we now review agreements every quarter.</p>"
+        f"<p>{filler(6)}</p><div class='md-source-file'><small>Last update: <span>August 26,"
+        " 2024</span></small></div></article>"
+    )
+    doc = extract(
+        Page(url="https://example.com/a/", body=f"<html><body>{body}</body></html>".encode())
+    )
+    assert doc.blocks[0].text == "Update: we now review agreements every quarter."
+    assert "August 26" not in doc.text
+
+
+def test_a_markdown_section_titled_comments_is_content() -> None:
+    question = "Did the author explain why the code exists?"
+    source = f"# Review\n\n{filler(5)}\n\n## Comments\n\n{question}\n"
+    doc = markdown(source)
+    assert doc.blocks[-1].text == "Did the author explain why the code exists?"
+    assert doc.blocks[-1].heading_path == ("Review", "Comments")
