@@ -158,6 +158,7 @@ _QUESTION_PREFIX = re.compile(r"^(q|question|interviewer)\s*[:.]\s*", re.IGNOREC
 _ANSWER_PREFIX = re.compile(r"^(a|answer)\s*[:.]\s+", re.IGNORECASE)
 _BOLD_HEADING_MAX_WORDS = 12  # a longer bold line is an emphasised sentence, kept as text
 _QUESTION_LEVEL = 7  # below every real heading: the next question or any heading ends it
+_LEAD_MIN_WORDS = 8  # a sentence that says something, not a label or a date line
 _CONTAINER_ONLY = {"table", "tbody", "thead", "tfoot", "tr", "ul", "ol", "dl", "pre", "p"}
 
 
@@ -338,8 +339,8 @@ def _density_root(body: Tag) -> Tag:
         heavy = [c for c in node.find_all(True, recursive=False) if mass.get(id(c), 0) >= threshold]
         if not heavy or heavy[0].name in _CONTAINER_ONLY:
             break  # a table or list is one block of the article, never the article itself
-        if title is not None and node is not body and _holds(node, title, heavy[0]):
-            break  # the node holds the page's heading and its body: the lead stays with both
+        if title is not None and node is not body and _holds_lead(node, title, heavy[0]):
+            break  # the node holds the page's heading, its lead and its body: keep all three
         node = heavy[0]
     return node
 
@@ -350,10 +351,24 @@ def _title_heading(body: Tag) -> Tag | None:
     return heading if isinstance(heading, Tag) and _inline_text(heading) else None
 
 
-def _holds(node: Tag, heading: Tag, child: Tag) -> bool:
-    """Whether `node` contains `heading` and its heavy `child` does not."""
-    inside = any(parent is node for parent in heading.parents)
-    return inside and not any(parent is child for parent in heading.parents)
+def _holds_lead(node: Tag, heading: Tag, child: Tag) -> bool:
+    """Whether `node` holds `heading`, its heavy `child` does not, and prose sits beside it.
+
+    The prose is a paragraph of `_LEAD_MIN_WORDS` words or more outside `child`, mostly
+    not links: a lead that defines what the table below it lists. A site header or a
+    menu beside the content holds no such paragraph, so the walk goes on past them.
+    """
+    if not any(parent is node for parent in heading.parents):
+        return False
+    if any(parent is child for parent in heading.parents):
+        return False
+    for paragraph in node.find_all("p"):
+        if any(parent is child for parent in paragraph.parents):
+            continue
+        text = _inline_text(paragraph)
+        if len(text.split()) >= _LEAD_MIN_WORDS and _link_density(paragraph, text) < 0.5:
+            return True
+    return False
 
 
 def _link_density(tag: Tag, text: str) -> float:

@@ -283,3 +283,17 @@ def test_a_markdown_section_titled_comments_is_content() -> None:
     doc = markdown(source)
     assert doc.blocks[-1].text == "Did the author explain why the code exists?"
     assert doc.blocks[-1].heading_path == ("Review", "Comments")
+
+
+def test_a_site_heading_beside_the_content_does_not_pull_its_neighbours_in() -> None:
+    body = (
+        "<div class='wrap'><div class='top'><h1>Field Notes</h1></div>"
+        f"<div class='post'><p>{filler(8)}</p><p>{filler(8)}</p></div>"
+        "<div class='elsewhere'><p>Photos by the author.</p>"
+        "<ul><li><a href='/a'>Older posts</a></li><li><a href='/b'>Archive</a></li></ul></div></div>"
+    )
+    doc = extract(
+        Page(url="https://example.com/p", body=f"<html><body>{body}</body></html>".encode())
+    )
+    assert "Photos by the author" not in doc.text
+    assert doc.text == f"{filler(8)}\n\n{filler(8)}"
