@@ -290,7 +290,8 @@ def test_a_site_heading_beside_the_content_does_not_pull_its_neighbours_in() -> 
         "<div class='wrap'><div class='top'><h1>Field Notes</h1></div>"
         f"<div class='post'><p>{filler(8)}</p><p>{filler(8)}</p></div>"
         "<div class='elsewhere'><p>Photos by the author.</p>"
-        "<ul><li><a href='/a'>Older posts</a></li><li><a href='/b'>Archive</a></li></ul></div></div>"
+        "<ul><li><a href='/a'>Older posts</a></li><li><a href='/b'>Archive</a></li></ul>"
+        "</div></div>"
     )
     doc = extract(
         Page(url="https://example.com/p", body=f"<html><body>{body}</body></html>".encode())
