@@ -29,6 +29,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 # `{% raw %}`, `{%- if x -%}`, `{{ site.data.x }}`: template syntax, never article text.
 # `{% comment %}...{% endcomment %}` goes with what it comments out.
 _TEMPLATE_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
+_INLINE_CODE = re.compile(r"((?<!`)`+(?!`)[^`\n]*?(?<!`)`+(?!`))")  # split() keeps the spans
 _TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 # kramdown inline/block attribute lists and header ids: `{:target="_blank"}`, `{: .note}`,
 # `{#intro}`; the last only at the end of a line, where kramdown reads it.
@@ -116,10 +117,16 @@ def _strip_outside_code(source: str) -> str:
     out = []
     for kept, text in _segments(source, _code_lines(source)):
         if not kept:
-            text = _TEMPLATE_TAG.sub("", _TEMPLATE_COMMENT.sub("", text))
-            text = _TOC_MARKER.sub("", _KRAMDOWN_IAL.sub("", text))
+            text = _TEMPLATE_COMMENT.sub("", text)
+            # `{{ user.name }}` in an inline code span is an example, like a fenced one
+            parts = _INLINE_CODE.split(text)
+            text = "".join(p if i % 2 else _strip_markup(p) for i, p in enumerate(parts))
         out.append(text)
     return "".join(out)
+
+
+def _strip_markup(text: str) -> str:
+    return _TOC_MARKER.sub("", _KRAMDOWN_IAL.sub("", _TEMPLATE_TAG.sub("", text)))
 
 
 def _join_split_html_blocks(source: str) -> str:

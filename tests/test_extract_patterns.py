@@ -298,3 +298,10 @@ def test_a_site_heading_beside_the_content_does_not_pull_its_neighbours_in() -> 
     )
     assert "Photos by the author" not in doc.text
     assert doc.text == f"{filler(8)}\n\n{filler(8)}"
+
+
+def test_template_syntax_in_an_inline_code_span_is_kept() -> None:
+    line = "Write `{{ user.name }}` to greet the reader {% raw %}by name."
+    source = f"# Templates\n\n{line}\n\n{filler(6)}"
+    doc = markdown(source)
+    assert doc.blocks[0].text == "Write {{ user.name }} to greet the reader by name."
