@@ -62,6 +62,9 @@ def parser() -> MarkdownIt:
 
 
 _PARSER = parser()  # stateless between calls: markdown-it keeps per-call state in `env`
+# Block structure only (where code and HTML blocks are), for the passes before the real
+# parse: inline parsing is most of markdown-it's time and these passes need none of it.
+_BLOCK_PARSER = parser().disable(["inline", "footnote_tail", "text_join"])
 
 
 def markdown_tree(source: str) -> MarkdownTree:
@@ -92,7 +95,7 @@ def _front_matter(tokens: list[Token]) -> dict:
 def _code_lines(source: str) -> set[int]:
     """Line numbers inside fenced or indented code (and the front matter), left untouched."""
     lines: set[int] = set()
-    for token in _PARSER.parse(source, {}):
+    for token in _BLOCK_PARSER.parse(source, {}):
         if token.type in ("fence", "code_block", "front_matter") and token.map:
             lines.update(range(*token.map))
     return lines
@@ -141,7 +144,9 @@ def _join_split_html_blocks(source: str) -> str:
     if not _CONTAINER_LINE.search(source):
         return source  # no container tag opens a line: nothing CommonMark could have split
     lines = source.splitlines(keepends=True)
-    blocks = [t for t in _PARSER.parse(source, {}) if t.level == 0 and t.map and t.nesting >= 0]
+    blocks = [
+        t for t in _BLOCK_PARSER.parse(source, {}) if t.level == 0 and t.map and t.nesting >= 0
+    ]
     blank: set[int] = set()
     index = 0
     while index < len(blocks):
