@@ -2,9 +2,14 @@
 
     python -m eval.extraction_compare [--json] [--misses]
 
-Two page sets:
+Three page sets:
 - clutter: the purpose-built pages in tests/pages/, scored against the hand-written
   tests/pages/expectations.json (the same expectations tests/test_extract.py checks);
+- patterns: the HTML pages of tests/pages/ that reproduce real site templates (a
+  competency page whose lead paragraph sits beside a big table, an MkDocs Material page
+  with admonitions and full navigation, an interview with bold questions and a byline
+  note), entries marked `"set": "patterns"` in the same file; the Markdown patterns are
+  scored by tests/test_extract*.py only, since trafilatura reads HTML;
 - sample: ingest/sample_site/{articles,case-studies}, whose gold comes from the page
   itself: every paragraph, list item and quote that is a direct child of <article>
   must be kept; known furniture phrases present on the page (cookie banner, related
@@ -91,7 +96,8 @@ def _collapse(text: str) -> str:
 # --- gold
 
 
-def fixture_golds() -> list[Gold]:
+def fixture_golds(page_set: str = "clutter") -> list[Gold]:
+    """The HTML pages of tests/pages/ in `page_set` ("clutter" or "patterns")."""
     specs = json.loads((FIXTURES / "expectations.json").read_text("utf-8"))
     return [
         Gold(
@@ -105,6 +111,7 @@ def fixture_golds() -> list[Gold]:
         )
         for name, spec in specs.items()
         if spec["content_type"].startswith("text/html")  # trafilatura reads HTML only
+        and spec.get("set", "clutter") == page_set
     ]
 
 
@@ -298,7 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         extractors["trafilatura"] = run_trafilatura
 
-    sets = {"clutter": fixture_golds(), "sample": sample_golds()}
+    sets = {
+        "clutter": fixture_golds(),
+        "patterns": fixture_golds("patterns"),
+        "sample": sample_golds(),
+    }
     results = {
         (s, name): score(run, golds)
         for s, golds in sets.items()

@@ -28,7 +28,7 @@ class Page:
 class Block:
     """One paragraph, list, quote or code block of an article, located in `Document.text`."""
 
-    kind: str  # "paragraph" | "list" | "quote" | "code" | "heading"
+    kind: str  # "paragraph" | "list" | "table" | "quote" | "code" | "footnote"
     text: str
     heading_path: tuple[str, ...]
     start: int
@@ -50,6 +50,9 @@ class Document:
     canonical_url: str | None = None
     author: str | None = None
     published: str | None = None
+    # Notes about the piece rather than its content ("This story was recorded in March,
+    # 2020. Learn more about Ana on her blog."): kept for display, never chunked or cited.
+    notes: tuple[str, ...] = ()
     fetched_at: str = ""
     etag: str | None = None
     last_modified: str | None = None

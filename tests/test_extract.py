@@ -140,7 +140,10 @@ def test_quotes_code_and_tables_keep_their_kind() -> None:
         "- Cut on-call pages by 30%",
     ]
     table = block_with(doc, "Led the migration")
-    assert table.text.split("\n")[1] == "- Led the migration | Design doc and rollout plan"
+    assert table.kind == "table"
+    assert "- Claim: Led the migration; Artifact: Design doc and rollout plan" in table.text.split(
+        "\n"
+    )
 
 
 def test_whitespace_inside_blocks_is_collapsed() -> None:
@@ -353,3 +356,11 @@ def test_extraction_comparison_scores_our_extractor_perfectly_on_the_clutter_pag
     result = score(run_careerqa, fixture_golds())
     assert result.misses == []
     assert result.hits["sentences kept"][1] > 0
+
+
+def test_extraction_comparison_scores_our_extractor_perfectly_on_the_template_pages() -> None:
+    from eval.extraction_compare import fixture_golds, run_careerqa, score
+
+    golds = fixture_golds("patterns")
+    assert len(golds) == 3
+    assert score(run_careerqa, golds).misses == []
