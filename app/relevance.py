@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.answer.direct import carries
+from app.answer.direct import carries_under
 from app.models import Relevance
 from app.question import QuestionAnalysis
 from app.terms import overlap, term_set
@@ -39,8 +39,12 @@ def judge_relevance(
         return Relevance(answers_question=True, score=1.0, reason="The question names no topic.")
     if analysis.wants_fact:
         asked = _WHAT[analysis.kind]
-        fitting = [overlap(focus, term_set(q) | term_set(context)) for q, context in quotes
-                   if carries(analysis.kind, q)]
+        # A quote read with the one before it from the same page: an item under its
+        # lead-in, a table row under its header row.
+        fitting = [overlap(focus, term_set(q) | term_set(context) | term_set(before))
+                   for before, (q, context) in zip(["", *(q for q, _ in quotes)], quotes,
+                                                   strict=False)
+                   if carries_under(analysis.kind, q, before)]
         score = max(fitting, default=0.0)
         if not fitting:
             reason = f"No quoted sentence gives the {asked} the question asks for."

@@ -33,6 +33,7 @@ _DURATION = re.compile(
     r"once\s+(?:a|per)\s+\w+|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?)\b",
     re.IGNORECASE,
 )
+_UNIT = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|quarters?)\b", re.I)
 _NAME = re.compile(r"(?<=\w\s)[A-Z][\w’'-]+|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?\b")
 _BULLET_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
 _MAX_ITEM_WORDS = 60
@@ -140,6 +141,16 @@ def carries(kind: str, text: str) -> bool:
     return True
 
 
+def carries_under(kind: str, text: str, header: str = "") -> bool:
+    """`carries`, where a table row may take its unit from its header row: "L2 | 2-3"
+    under "Level | Typical years at level" carries a duration."""
+    if carries(kind, text):
+        return True
+    if not header or not _FIGURE.search(text):
+        return False
+    return bool(_UNIT.search(header)) if kind == "duration" else kind == "number"
+
+
 def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnswer | None:
     """The best unit for a fact question, with what it leans on (the sentence before it,
     the lead-in of its list) or what it announces (the list after a ":"); None below
@@ -170,16 +181,22 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
                 if best is None or value > best[0] + 1e-9:
                     best = (value, units, i)
                 continue
-            if not _quotable(text) or not carries(analysis.kind, text):
+            if not _quotable(text):
+                continue
+            anchor = i - 1 if _leans(text) and _same_line(units, i) else i
+            lead = lead_in(units, anchor) if units[anchor].item else None
+            # A table row's header says what its cells are: "L2 | 2-3" under "Level |
+            # Typical years at level" is a duration.
+            header = lead.text if lead is not None and _ROW in text else ""
+            if not carries_under(analysis.kind, text, header):
                 continue
             own = share(term_set(text))
             if own == 0.0:
                 continue
-            anchor = i - 1 if _leans(text) and _same_line(units, i) else i
-            lead = lead_in(units, anchor) if units[anchor].item else None
             context = headings | (term_set(lead.text) if lead else frozenset())
             value = (W_OWN * own + W_CONTEXT * share(context)
-                     + W_RETRIEVAL * hit.score + W_COUNTED * _counts(text, counted))
+                     + W_RETRIEVAL * hit.score
+                     + W_COUNTED * (_counts(text, counted) or _names_column(header, counted)))
             if best is None or value > best[0] + 1e-9:
                 best = (value, units, i)
     if best is None or best[0] < MIN_FACT_SCORE:
@@ -233,6 +250,11 @@ def _counted_noun(question: str) -> str | None:
 def _counts(text: str, noun: str | None) -> bool:
     """Whether a figure in `text` counts `noun` ("Two engineers", "4-8 hours")."""
     return bool(noun) and any(stem(m.group(1).lower()) == noun for m in _COUNT.finditer(text))
+
+
+def _names_column(header: str, noun: str | None) -> bool:
+    """Whether a table's header row has a column for what "how many X" counts."""
+    return bool(header and noun) and noun in {stem(w) for w in re.findall(r"\w+", header.lower())}
 
 
 def _announces_list(units: Sequence[Unit], i: int) -> bool:
