@@ -137,7 +137,9 @@ class ServiceTarget:
         ]
         retrieved = None
         if self.retrieve is not None:
-            retrieved = self.retrieve(data.get("question") or case.question, k)
+            # A follow-up is searched in its standalone form; `question` is the visitor's.
+            searched = data.get("standalone_question") or data.get("question") or case.question
+            retrieved = self.retrieve(searched, k)
         elif isinstance(data.get("retrieved"), list):
             retrieved = [RetrievedSource(r["url"], r.get("text")) for r in data["retrieved"]]
         return AnswerRecord(

@@ -155,6 +155,8 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
     """The best unit for a fact question, with what it leans on (the sentence before it,
     the lead-in of its list) or what it announces (the list after a ":"); None below
     MIN_FACT_SCORE."""
+    if analysis.kind == "comparison" and analysis.compared:
+        return _comparison_table(analysis.compared, hits)
     if not analysis.wants_fact or not analysis.focus:
         return None
     counted = _counted_noun(analysis.text)
@@ -202,6 +204,30 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
     if best is None or best[0] < MIN_FACT_SCORE:
         return None
     return DirectAnswer(_lines(best[1], best[2]), best[0])
+
+
+def _comparison_table(compared: tuple[str, str], hits: Sequence[Hit]) -> DirectAnswer | None:
+    """ "X vs Y" answered by a table comparing them: a header row naming both, and its rows."""
+    wanted = [term_set(side) for side in compared]
+    for hit in hits:
+        units = units_of(hit.chunk)
+        for i, unit in enumerate(units):
+            cells = [term_set(cell) for cell in unit.text.split("|")]
+            if not unit.item or _ROW not in unit.text or not all(
+                    any(side and side <= cell for cell in cells) for side in wanted):
+                continue
+            rows: list[list[Unit]] = []
+            for j in range(i + 1, len(units)):
+                if units[j].item and _ROW in units[j].text and len(rows) < _LIST_ITEMS:
+                    rows.append([units[j]])
+                elif rows and not units[j].item and _same_line(units, j):
+                    rows[-1].append(units[j])  # a cell running on over sentences
+                else:
+                    break
+            if rows:
+                lines = ((False, (unit,)), *((True, tuple(row)) for row in rows))
+                return DirectAnswer(lines, 1.0)
+    return None
 
 
 def _lines(units: list[Unit], i: int) -> tuple[tuple[bool, tuple[Unit, ...]], ...]:

@@ -67,6 +67,7 @@ _BYLINE = re.compile(
     r"|^(?:posted|written|published|edited)\s+(?:by|on)\b|\bedit\s+this\s+page\b|\bskip\s+to\b"
     r"|\bback\s+to\s+top\b|\ball\s+rights\s+reserved\b|©|\btable\s+of\s+contents\b"
     r"|^see\b.{0,80}\bfor\s+more\b|\bfor\s+more\s+(?:information|details)\b"
+    r"|\bmore\s+(?:information|details)\s+(?:can\s+be|is)\s+found\b"
     r"|\b(?:subscribe|sign\s+up)\s+(?:to|for)\s+(?:our|the|my)\s+(?:newsletter|feed|blog)\b",
     re.IGNORECASE,
 )
