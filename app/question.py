@@ -39,8 +39,11 @@ _NUMBER = re.compile(
     r"|\bwhat\s+(?:percent|percentage|share|size|number|fraction)\b",
     re.IGNORECASE,
 )
+# "Which components ...?" asks for things, not a name: only people, places, days and
+# organisations are names.
+_NAMED = r"(?:day|days|company|companies|team|person|city|country|tool|language|framework|month)"
 _NAME = re.compile(
-    r"^\s*(?:who|whom|whose)\b|\b(?:on|in|at)\s+which\s+\w+|^\s*which\s+\w+"
+    rf"^\s*(?:who|whom|whose)\b|\b(?:on|in|at)\s+which\s+{_NAMED}\b|^\s*which\s+{_NAMED}\b"
     r"|\bwhat\s+(?:is|was)\s+the\s+name\b",
     re.IGNORECASE,
 )

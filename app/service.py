@@ -155,10 +155,17 @@ class AskService:
                 draft = await asyncio.to_thread(self.llm_answerer.finish, "".join(parts),
                                                 retrieval)
             except LLMError as exc:
+                # The extractive answer replaces the text so far, in its final numbering.
                 draft = await asyncio.to_thread(self._degrade, turn, exc)
-                yield "citations", self._citations_event(turn, draft=draft, restart=bool(parts))
-                for piece in _pieces(draft.answer):
+                turn.lap("answer", t0)
+                response = await asyncio.to_thread(self._finish, turn, draft)
+                yield "citations", self._citations_event(turn, response=response,
+                                                         restart=bool(parts))
+                for piece in _pieces(response.answer):
                     yield "delta", {"text": piece}
+                yield "check", _check_event(response)
+                yield "done", response.model_dump()
+                return
             turn.lap("answer", t0)
             response = await asyncio.to_thread(self._finish, turn, draft)
             if retrieval.uncovered:  # `_finish` added it to the answer the deltas built
@@ -279,7 +286,6 @@ class AskService:
         turn: _Turn,
         *,
         response: AskResponse | None = None,
-        draft: Draft | None = None,
         candidates: bool = False,
         restart: bool = False,
     ) -> dict[str, Any]:
@@ -291,10 +297,8 @@ class AskService:
                  "score": round(h.score, 4)}
                 for i, h in enumerate(turn.retrieval.hits, 1)
             ]
-        elif response is not None:
-            items = [c.model_dump() for c in response.citations]
         else:
-            items = [_citation(c).model_dump() for c in (draft.citations if draft else [])]
+            items = [c.model_dump() for c in response.citations] if response else []
         return {
             "citations": items,
             "question": turn.request.question.strip(),

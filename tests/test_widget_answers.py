@@ -13,16 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_widget import (  # noqa: F401  (fixtures)
-    ask,
-    browser,
-    embed,
-    host,
-    open_page,
-    service,
-    wait_answers,
+from tests import test_widget as widget
+from tests.widget_support import (
+    CHROMIUM,
+    QUESTION,
+    answer_stream,
+    citation,
+    fulfill_stream,
+    sentence,
 )
-from tests.widget_support import CHROMIUM, QUESTION, answer_stream, citation, fulfill_stream, sentence
+
+# The fixtures of the widget tests: the real service on a port, a host origin, Chromium.
+service, host, browser, open_page = (widget.service, widget.host, widget.browser,
+                                     widget.open_page)
+ask, embed, wait_answers = widget.ask, widget.embed, widget.wait_answers
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect

@@ -47,6 +47,7 @@ _LIST_ITEMS = 6  # a lead-in ending in ":" brings at most this many of its items
 # list it belongs to ("Reviewer > Requirements" vs "Approver > Requirements").
 W_OWN, W_CONTEXT, W_RETRIEVAL = 0.6, 0.25, 0.15
 MIN_FACT_SCORE = 0.3
+W_LIST_OWN, W_LIST_HEADINGS, W_LIST_ITEMS = 0.4, 0.3, 0.15  # a list question's lead-in
 # "How many engineers ...?" is answered by "Two engineers ...", not by "A few weeks ago,
 # ... two full days": the figure counts the asked noun.
 W_COUNTED = 0.2
@@ -177,8 +178,10 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
                 items = list_after(units, i) if not unit.item else []
                 if len(items) < 2 or not _quotable(text):
                     continue
-                value = (W_OWN * share(term_set(text) | headings)
-                         + W_CONTEXT * share(term_set(" ".join(u.text for u in items)))
+                # Which list: its headings ("Approver > Requirements") say so best.
+                value = (W_LIST_OWN * share(term_set(text) | headings)
+                         + W_LIST_HEADINGS * share(headings)
+                         + W_LIST_ITEMS * share(term_set(" ".join(u.text for u in items)))
                          + W_RETRIEVAL * hit.score)
                 if best is None or value > best[0] + 1e-9:
                     best = (value, units, i)

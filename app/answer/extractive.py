@@ -430,8 +430,14 @@ def _tidy(sections: list[Section], *, single_ok: bool) -> list[Section]:
     singles = [group[0] for _, group in sections if len(group) == 1]
     if len(singles) >= 2:
         full.append((content_name([c.quote.text for c in singles]), singles))
-    elif singles and not full:
-        full = sections
+    elif singles:
+        # A lone point joins a section from its own article, else stays as it is.
+        home = next((group for _, group in full
+                     if group[0].quote.chunk.url == singles[0].quote.chunk.url), None)
+        if home is not None:
+            home.append(singles[0])
+        else:
+            return sections
     return full
 
 
