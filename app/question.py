@@ -31,7 +31,7 @@ _DURATION = re.compile(
     r"\bhow\s+(?:long|often|soon|quickly|frequently|far\s+out)\b"
     r"|\b(?:within|after|for)\s+how\s+(?:long|many\s+(?:days|weeks|months|years|hours))\b"
     r"|\bhow\s+many\s+(?:days|weeks|months|years|hours|minutes)\b"
-    r"|\bhow\s+much\s+time\b|\bwhen\s+(?:should|must|do|does|can)\b",
+    r"|\bhow\s+much\s+time\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(

@@ -29,7 +29,9 @@ _DURATION = re.compile(
     rf"(?:\d+(?:[.,]\d+)?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?|\b(?:{_NUMBER_WORDS}|a|an|a few|several)\b)"
     r"\s*[-\s]?(?:business\s+|working\s+|calendar\s+)?(?:m|min|minutes?|hours?|hrs?|days?|"
     r"weeks?|months?|years?|quarters?|sprints?)\b"
-    r"|\b(?:daily|weekly|bi-weekly|biweekly|monthly|quarterly|yearly|annually|every\s+\w+|"
+    r"|\b(?:daily|weekly|bi-weekly|biweekly|monthly|quarterly|yearly|annually|"
+    r"every\s+(?:other\s+|few\s+|\d+\s+|two\s+|three\s+)?(?:day|week|month|quarter|year|"
+    r"sprint|morning|hour|minute)s?|"
     r"once\s+(?:a|per)\s+\w+|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?)\b",
     re.IGNORECASE,
 )
