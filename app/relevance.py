@@ -18,9 +18,9 @@ from app.models import Relevance
 from app.question import QuestionAnalysis
 from app.terms import overlap, term_set
 
-# Pass marks, chosen on the dev side of eval/datasets/corpus_questions.jsonl (answers whose
-# key points were found vs. not; docs/answers.md): a fact quote must share a third of the
-# focus words, a survey must hold half of them between its quotes.
+# Pass marks set by hand on the dev side of eval/datasets/corpus_questions.jsonl, from the
+# answers that did and did not contain their key points (docs/answers.md): a fact quote
+# must share a third of the focus words, a survey must hold half of them between its quotes.
 FACT_PASS, SURVEY_PASS = 0.34, 0.5
 _WHAT = {"number": "figure", "duration": "duration", "name": "name", "list": "list"}
 

@@ -44,7 +44,7 @@ _ROW = " | "  # a table row, as extraction writes one: "- Member | Active contri
 _POINTS_BACK = re.compile(r"^(?:\S+\s+){0,4}(?:this|these|that|those|it)\b(?!\s+(?:week|year|"
                           r"month|quarter|is\s+why))", re.IGNORECASE)
 _LIST_ITEMS = 6  # a lead-in ending in ":" brings at most this many of its items
-# Weights of the fact score, chosen on the dev side of eval/datasets/corpus_questions.jsonl:
+# Weights of the fact score, set by hand on the dev side of eval/datasets/corpus_questions.jsonl:
 # the unit's own share of the focus words counts most; its headings and lead-in say which
 # list it belongs to ("Reviewer > Requirements" vs "Approver > Requirements").
 W_OWN, W_CONTEXT, W_RETRIEVAL = 0.6, 0.25, 0.15

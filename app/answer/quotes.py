@@ -27,6 +27,7 @@ _META = re.compile(
     # Pointers to other pages: "..., read about the Instagram on-call overhaul", "A related
     # program is described in the Robinhood case study", "Compare it with ...".
     r"|\bread\s+(?:more|about)\b|\b(?:is|are)\s+(?:described|featured|covered)\s+in\b"
+    r"|\bas\s+(?:described|explained|outlined)\s+in\b"
     r"|\b(?:also\s+)?featured\s+in\b|\bcompare\s+(?:it|this|them)\s+with\b|\bsee\s+the\b",
     re.IGNORECASE,
 )
