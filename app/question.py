@@ -95,6 +95,10 @@ IMMIGRATION_WORDS = frozenset(
     ["visa", "visas", "immigration", "permit", "sponsorship", "citizenship", "residency",
      "green", "relocation", "h-1b", "h1b"]
 )
+_SHAPES: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
+    ("duration", _DURATION), ("number", _NUMBER), ("name", _NAME), ("list", _LIST),
+    ("reason", _REASON), ("how_to", _HOW_TO), ("definition", _DEFINITION), ("yes_no", _YES_NO),
+)
 _FIGURE = re.compile(r"\d")
 _LEADING = frozenset({"what", "how", "why", "when", "where", "who", "which", "is", "are",
                       "do", "does", "did", "can", "should", "i", "and", "or"})
@@ -137,27 +141,13 @@ def analyse(question: str) -> QuestionAnalysis:
 
 
 def _kind(text: str, compared: tuple[str, str] | None) -> AskedKind:
+    """The first shape that fits, most specific first (every pattern is anchored or
+    looks for its own phrase, so `search` serves all)."""
     if compared:
         return "comparison"
     if asks_for_traits(text):
         return "broad"
-    if _DURATION.search(text):
-        return "duration"
-    if _NUMBER.search(text):
-        return "number"
-    if _NAME.search(text):
-        return "name"
-    if _LIST.search(text):
-        return "list"
-    if _REASON.match(text):
-        return "reason"
-    if _HOW_TO.match(text):
-        return "how_to"
-    if _DEFINITION.match(text):
-        return "definition"
-    if _YES_NO.match(text):
-        return "yes_no"
-    return "open"
+    return next((kind for kind, pattern in _SHAPES if pattern.search(text)), "open")
 
 
 def _compared(text: str) -> tuple[str, str] | None:

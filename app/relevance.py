@@ -39,12 +39,12 @@ def judge_relevance(
         return Relevance(answers_question=True, score=1.0, reason="The question names no topic.")
     if analysis.wants_fact:
         asked = _WHAT[analysis.kind]
-        # A quote read with the one before it from the same page: an item under its
-        # lead-in, a table row under its header row.
-        fitting = [overlap(focus, term_set(q) | term_set(context) | term_set(before))
-                   for before, (q, context) in zip(["", *(q for q, _ in quotes)], quotes,
-                                                   strict=False)
-                   if carries_under(analysis.kind, q, before)]
+        # A quote read with its neighbours in the answer: an item under its lead-in, a
+        # table row under its header row, a figure beside the sentence naming whose it is.
+        texts = ["", *(q for q, _ in quotes), ""]
+        fitting = [overlap(focus, term_set(" ".join((texts[i], q, context, texts[i + 2]))))
+                   for i, (q, context) in enumerate(quotes)
+                   if carries_under(analysis.kind, q, texts[i])]
         score = max(fitting, default=0.0)
         if not fitting:
             reason = f"No quoted sentence gives the {asked} the question asks for."
