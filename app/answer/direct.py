@@ -15,11 +15,13 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.answer.quotes import Quote, is_byline, leans_back, sentences
 from app.question import QuestionAnalysis
 from app.retrieve import Hit
-from app.terms import stem, term_set
+from app.terms import stem
+from app.terms import term_set as _term_set
 from ingest.records import Chunk
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
@@ -88,8 +90,11 @@ class DirectAnswer:
         return [u for _, group in self.lines for u in group]
 
 
+@lru_cache(maxsize=8192)
 def units_of(chunk: Chunk) -> list[Unit]:
-    """Every sentence span of the chunk; `item` when a list marker opens its line."""
+    """Every sentence span of the chunk; `item` when a list marker opens its line.
+    Memoised like `answer_quotes`: a chunk's text never changes under its id (callers
+    must not mutate the list)."""
     text = chunk.text
     out: list[Unit] = []
     for start, end in sentences(chunk):
@@ -188,7 +193,8 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
                 if best is None or value > best[0] + 1e-9:
                     best = (value, units, i)
                 continue
-            if not _quotable(text):
+            own = share(term_set(text))
+            if own == 0.0 or not _quotable(text):  # the cheap test first
                 continue
             anchor = i - 1 if _leans(text) and _same_line(units, i) else i
             lead = lead_in(units, anchor) if units[anchor].item else None
@@ -196,9 +202,6 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
             # Typical years at level" is a duration.
             header = lead.text if lead is not None and _ROW in text else ""
             if not carries_under(analysis.kind, text, header):
-                continue
-            own = share(term_set(text))
-            if own == 0.0:
                 continue
             context = headings | (term_set(lead.text) if lead else frozenset())
             value = (W_OWN * own + W_CONTEXT * share(context)
@@ -258,7 +261,8 @@ def _weighted_overlap(
     """Share of the focus words a text holds, each weighted by its rarity among the
     candidate chunks: "deadline" says more than "leadership" in a leadership guide."""
     n = len(chunks)
-    df = {t: sum(t in _chunk_terms(c) for c in chunks) for t in focus}
+    held = [_chunk_terms(c) for c in chunks]
+    df = {t: sum(t in terms for terms in held) for t in focus}
     weight = {t: math.log(1 + n / (1 + df[t])) for t in focus}
     total = sum(weight.values()) or 1.0
 
@@ -268,6 +272,13 @@ def _weighted_overlap(
     return share
 
 
+@lru_cache(maxsize=65536)
+def term_set(text: str) -> frozenset[str]:
+    """The analyser's term set, memoised: the same units come back question after question."""
+    return _term_set(text)
+
+
+@lru_cache(maxsize=8192)
 def _chunk_terms(chunk: Chunk) -> frozenset[str]:
     return term_set(" ".join([chunk.title, *chunk.heading_path, chunk.text]))
 
