@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from typing import Protocol
 
+from app.answer.lead import question_topic
 from app.check.claims import MARKER
 from app.coverage import ANAPHORA, topic_of
 from app.llm import ChatClient, LLMError
@@ -68,7 +69,14 @@ class Condenser(Protocol):
 
 
 class RuleCondenser:
-    """No model: detect a follow-up by its pronouns or ellipsis, then add the topic back."""
+    """No model: detect a follow-up by its pronouns or ellipsis, then say what it refers to.
+
+    The result is one real question: "How many hours a week does it take?" after "What
+    does an onboarding mentor do?" becomes "How many hours a week does being an onboarding
+    mentor take?"; "And for an approver?" after "What are the requirements to become a
+    reviewer?" becomes "What are the requirements to become an approver?". When no rule
+    fits, the earlier topic follows in parentheses, as a noun phrase.
+    """
 
     def condense(self, question: str, history: list[ChatTurn]) -> str:
         previous = _last(history, "user")
@@ -76,14 +84,11 @@ class RuleCondenser:
             return question
         if swapped := _swap_level(question, previous):
             return swapped
-        context = previous.rstrip(" ?.!")
-        answer = _last(history, "assistant")
-        keywords = [k for k in answer_keywords(answer or "") if stem(k) not in terms(context)]
-        if not _own_terms(question):
-            # "tell me more about that": the previous topic is the question
-            return context + (f" ({', '.join(keywords)})" if keywords else "") + "?"
-        topic = ", ".join([_as_topic(context), *keywords])
-        return f"{question.rstrip(' ?.!')} ({topic})?"
+        context = previous.strip().rstrip(" ?.!")
+        if not _own_terms(question) and not _NEGATION.search(question):
+            # "tell me more about that": the previous question is the question
+            return context + "?"
+        return standalone(question, context)
 
 
 class LLMCondenser:
@@ -108,6 +113,113 @@ class LLMCondenser:
         if not rewritten or len(rewritten) > 4 * len(question) + 200:
             return self.fallback.condense(question, history)
         return rewritten
+
+
+# "What about its first line?", "And for an approver?", "How about principals?"
+_ABOUT = re.compile(
+    r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*[?.!]*\s*$"
+    r"|^\s*and\s+(?:for|with|in|at|as)?\s*(?P<y>.+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+# What a previous question is about, by its shape: the object of "how do I <verb> X", the
+# subject of "what does X do", X of "what is X", "what counts as X", "tell me about X".
+_REFERENT_SHAPES = [
+    (re.compile(r"^how\s+\w+\s+(?:should|is|are|does|do|can|must|was|were)\s+(?P<ref>.+?)\s+"
+                r"(?:be|take|last|get|grow)$", re.I), "thing"),
+    (re.compile(r"^how\s+(?:was|were|is|are)\s+(?P<ref>.+?)\s+\w+ed\b.*$", re.I), "thing"),
+    (re.compile(r"^(?:how|why|when)\s+(?:do|does|did|should|can|could|would)\s+(?:i|we|you|one)\s+"
+                r"\w+\s+(?P<ref>.+)$", re.I), "object"),
+    (re.compile(r"^what\s+(?:do|does|did)\s+(?P<ref>.+?)\s+(?:do|expect|ask|need|say)\b.*$", re.I),
+     "doer"),
+    (re.compile(r"^(?:how|why)\s+(?:do|does|did)\s+(?P<subj>\S+(?:\s+\S+)?)\s+\w+\s+"
+                r"(?P<ref>(?:its|their|his|her|the|a|an)\s+.+)$", re.I), "object"),
+    (re.compile(r"^what\s+counts\s+as\s+(?P<ref>.+)$", re.I), "thing"),
+    (re.compile(r"^what\s+(?:is|are|was|were)\s+(?:the\s+requirements\s+to\s+become\s+)?"
+                r"(?P<ref>.+)$", re.I), "thing"),
+    (re.compile(r"^(?:tell\s+me|explain|describe)\s+(?:about\s+)?(?P<ref>.+)$", re.I), "thing"),
+]
+_NEGATION = re.compile(r"\b(?:not|isn[’']?t|aren[’']?t|never)\b", re.I)  # "What is not one?"
+_WHICH_ONE = re.compile(r"\b(which|one)\s+(?:ones?|of\s+them)\b", re.I)
+# "that overhaul": a demonstrative before a noun, not a pronoun.
+_DETERMINER = re.compile(r"\b(?:that|this|these|those)\s+(?!is\b|was\b|are\b)[a-z]+\w*\s+"
+                         r"(?:take|last|cost|work|do|did|mean|need)\b", re.I)
+_BARE_NOUN = re.compile(r"\bthe\s+[a-z][\w-]*(?=\s*$|\s+(?:ask|take|last|cost|do|mean|say|"
+                        r"include|contain|look|work)\b)", re.I)
+_POSSESSIVE_PRONOUN = {"its", "their", "his", "her"}
+_SUBJECT_PRONOUN = {"it", "they", "them", "this", "that", "one", "these", "those"}
+_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
+
+
+def standalone(question: str, context: str) -> str:
+    """`question`, a follow-up of `context`, rewritten to stand alone (see RuleCondenser)."""
+    q = question.strip().rstrip(" ?.!")
+    referent, role, subject = _referent(context)
+    if match := _ABOUT.match(question):
+        target = (match.group("x") or match.group("y") or "").strip()
+        if target and not _has_pronoun(target) and len(terms(target)) <= 2:
+            return _swap_head(context, target) + "?"
+        if target and referent:
+            return f"What about {_replace_pronoun(target, referent, subject)}?"
+    if referent and (which := _WHICH_ONE.search(q)):
+        # "Which one fits ...?" -> "Which of the staff engineer archetypes fits ...?"
+        return q[: which.start()] + f"{which.group(1)} of {referent}" + q[which.end():] + "?"
+    if referent and _has_pronoun(q) and not _DETERMINER.search(q):
+        return _replace_pronoun(q, referent, subject, doer=role == "doer") + "?"
+    if referent and (bare := _BARE_NOUN.search(q)):
+        # "How big was the cohort?" -> "How big was the cohort of <referent>?"
+        return q[: bare.end()] + f" of {referent}" + q[bare.end():] + "?"
+    return f"{q} ({question_topic(context + '?')})?"
+
+
+def _referent(context: str) -> tuple[str | None, str, str | None]:
+    """What `context` is about, the shape that said so, and its subject (for "its")."""
+    for pattern, role in _REFERENT_SHAPES:
+        if match := pattern.match(context):
+            ref = match.group("ref").strip(" ,")
+            subject = match.groupdict().get("subj")
+            if subject and re.match(r"^(?:its|their)\s", ref, re.I):
+                ref = re.sub(r"^(?:its|their)\s+", f"{subject}’s ", ref, flags=re.I)
+            return ref, role, subject
+    return None, "", None
+
+
+def _has_pronoun(text: str) -> bool:
+    return any(w in _SUBJECT_PRONOUN or w in _POSSESSIVE_PRONOUN for w in words(text))
+
+
+def _replace_pronoun(text: str, referent: str, subject: str | None, *, doer: bool = False) -> str:
+    """The first pronoun of `text` replaced by the referent: "its first line" -> "the first
+    line of <referent>"; "does it take" after "what does X do" -> "does being X take"."""
+    poss = re.search(r"\b(its|their)\s+(\w+(?:\s+\w+)?)", text, re.I)
+    if poss:
+        return text[: poss.start()] + f"the {poss.group(2)} of {referent}" + text[poss.end():]
+    pron = re.search(r"\b(it|they|them|this|that|these|those|one)\b", text, re.I)
+    if not pron:
+        return text
+    word = pron.group(1).lower()
+    replacement = f"being {referent}" if doer and word == "it" else referent
+    if word in ("they", "them") and doer:
+        replacement = _ARTICLE.sub("", referent)
+    return text[: pron.start()] + replacement + text[pron.end():]
+
+
+def _swap_head(context: str, target: str) -> str:
+    """`context` with its last content word replaced by the target's: "... become a
+    Kubernetes reviewer" + "an approver" -> "... become a Kubernetes approver"."""
+    new_head = _ARTICLE.sub("", target.strip()).split()
+    tokens = context.split()
+    for i in range(len(tokens) - 1, -1, -1):
+        if terms(tokens[i]):
+            if i > 0 and tokens[i - 1].lower() in ("a", "an"):
+                tokens[i - 1] = "an" if new_head[0][:1].lower() in "aeiou" else "a"
+            tokens[i : i + 1] = new_head
+            return " ".join(tokens)
+    return f"{context}, {target}"
+
+
+def _names(context: str) -> list[str]:
+    """Proper nouns of a question: capitalised after its first word."""
+    return [w for w in re.findall(r"(?<=\s)([A-Z][\w’'-]+)", context) if w.lower() not in STOPWORDS]
 
 
 def is_follow_up(question: str) -> bool:

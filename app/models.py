@@ -48,10 +48,26 @@ class AskRequest(BaseModel):
     strict: bool | None = Field(None, description="Drop sentences the check finds unsupported.")
 
 
-class Citation(BaseModel):
-    """A numbered source that the answer cites, with the exact quote it relies on."""
+class CitationQuote(BaseModel):
+    """One exact quote of a cited article; the article's sentences may rely on several."""
 
-    id: int = Field(description="The number used in `[n]` markers, in order of first use.")
+    quote: str = Field(description="Exact text from the source chunk.")
+    fragment_url: str = Field(description="URL with a `#:~:text=` fragment scrolling to the quote.")
+    start: int = Field(description="Offset of the quote in the source document's text.")
+    end: int
+    chunk_id: str
+    chunk_start: int = Field(description="Offset of the quote within the chunk text.")
+    chunk_end: int
+    heading_path: list[str] = Field(default_factory=list)
+
+
+class Citation(BaseModel):
+    """A numbered source (one article) that the answer cites, with the exact quotes it
+    relies on. The top-level quote fields are its first quote; `quotes` lists them all, in
+    order of first use."""
+
+    id: int = Field(description="The number used in `[n]` markers: one per article, in order "
+                                "of first use.")
     url: str
     fragment_url: str = Field(description="URL with a `#:~:text=` fragment scrolling to the quote.")
     title: str
@@ -67,6 +83,8 @@ class Citation(BaseModel):
     score: float = Field(description="Retrieval score of the chunk (fused, 0..1).")
     content_hash: str = Field(description="Version of the source the quote was read from.")
     fetched_at: str
+    quotes: list[CitationQuote] = Field(
+        default_factory=list, description="Every quote of this article the answer relies on.")
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -94,6 +112,15 @@ class Citation(BaseModel):
     )
 
 
+class SentenceQuote(BaseModel):
+    """The exact text a sentence's `[n]` relies on, and where it is in the document."""
+
+    citation: int
+    quote: str
+    start: int
+    end: int
+
+
 class AnswerSentence(BaseModel):
     """One claim of the answer with the citation check's verdict on it."""
 
@@ -103,6 +130,17 @@ class AnswerSentence(BaseModel):
     verdict: str = Field(description="supported | partial | unsupported")
     score: float
     reason: str | None = Field(None, description="Why it failed, when it did.")
+    quotes: list[SentenceQuote] = Field(
+        default_factory=list, description="The exact quote behind each of the sentence's markers.")
+
+
+class Relevance(BaseModel):
+    """Whether the answer contains what the question asks for (a cited answer can still
+    miss the question: the right page, the wrong sentence)."""
+
+    answers_question: bool
+    score: float = Field(description="0..1; how much of what is asked the answer holds.")
+    reason: str
 
 
 class AskResponse(BaseModel):
@@ -142,11 +180,18 @@ class AskResponse(BaseModel):
     citation_check: dict[str, Any] = Field(
         description="recall, precision, passed, problems (see /v1/check)."
     )
-    covered: bool = Field(description="False when the sources do not cover the question.")
+    covered: bool | Literal["partial"] = Field(
+        description="False when the sources do not cover the question; \"partial\" when they "
+                    "cover part of it (the answer names the rest, see `uncovered`).")
     uncovered: list[str] = Field(
         default_factory=list, description="Parts of the question that found no support."
     )
-    question: str = Field(description="The question as retrieved (rewritten if a follow-up).")
+    question: str = Field(description="The question in the visitor's words.")
+    standalone_question: str | None = Field(
+        None, description="A follow-up rewritten to stand alone, as it was searched; None "
+                          "when the question was searched as asked.")
+    relevance: Relevance | None = Field(
+        None, description="Does the answer contain what the question asks for?")
     mode: Literal["extractive", "llm"]
     degraded: bool = Field(description="True when the LLM failed and extractive answered.")
     notice: str | None = None

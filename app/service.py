@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from app.answer.draft import Draft, DraftCitation
+from app.answer.draft import Draft, DraftCitation, rewrite_markers
 from app.answer.extractive import ExtractiveAnswerer
 from app.answer.llm import LLMAnswerer
 from app.answer.vectors import QuoteVectors
@@ -39,8 +39,17 @@ from app.check.strip import strip_unsupported
 from app.condense import Condenser, LLMCondenser, RuleCondenser
 from app.fragments import text_fragment_url
 from app.llm import ChatClient, LLMError
-from app.models import AnswerSentence, AskRequest, AskResponse, Citation
+from app.models import (
+    AnswerSentence,
+    AskRequest,
+    AskResponse,
+    Citation,
+    CitationQuote,
+    SentenceQuote,
+)
 from app.prompts import load_prompt
+from app.question import analyse
+from app.relevance import judge_relevance
 from app.retrieve import HybridRetriever, Retrieval
 from core.settings import Settings
 from ingest.embed import Embedder
@@ -146,10 +155,17 @@ class AskService:
                 draft = await asyncio.to_thread(self.llm_answerer.finish, "".join(parts),
                                                 retrieval)
             except LLMError as exc:
+                # The extractive answer replaces the text so far, in its final numbering.
                 draft = await asyncio.to_thread(self._degrade, turn, exc)
-                yield "citations", self._citations_event(turn, draft=draft, restart=bool(parts))
-                for piece in _pieces(draft.answer):
+                turn.lap("answer", t0)
+                response = await asyncio.to_thread(self._finish, turn, draft)
+                yield "citations", self._citations_event(turn, response=response,
+                                                         restart=bool(parts))
+                for piece in _pieces(response.answer):
                     yield "delta", {"text": piece}
+                yield "check", _check_event(response)
+                yield "done", response.model_dump()
+                return
             turn.lap("answer", t0)
             response = await asyncio.to_thread(self._finish, turn, draft)
             if retrieval.uncovered:  # `_finish` added it to the answer the deltas built
@@ -225,15 +241,25 @@ class AskService:
             draft = draft.renumbered(strip_unsupported(draft.answer, report))
             report = self._check(draft, retrieval)
         turn.lap("check", t0)
+        covered: bool | Literal["partial"] = retrieval.covered
+        if retrieval.covered and retrieval.uncovered:
+            covered = "partial"
+        relevance = judge_relevance(retrieval.analysis or analyse(retrieval.query),
+                                    [(c.quote, " ".join([c.chunk.title, *c.chunk.heading_path]))
+                                     for c in draft.citations], covered)
+        numbers = _article_numbers(draft)
         turn.timings["total"] = (time.perf_counter() - turn.started) * 1000
+        asked = turn.request.question.strip()
         return AskResponse(
-            answer=draft.answer,
-            sentences=_sentences(draft.answer, report),
-            citations=[_citation(c) for c in draft.citations],
+            answer=_renumber(draft.answer, numbers),
+            sentences=_sentences(draft, report, numbers),
+            citations=_article_citations(draft, numbers),
             citation_check=_summary(report),
-            covered=retrieval.covered,
+            covered=covered,
             uncovered=retrieval.uncovered,
-            question=turn.question,
+            question=asked,
+            standalone_question=turn.question if turn.question != asked else None,
+            relevance=relevance,
             mode=turn.mode,
             degraded=turn.degraded,
             notice=turn.notice or (_uncovered_line(retrieval.uncovered)
@@ -260,7 +286,6 @@ class AskService:
         turn: _Turn,
         *,
         response: AskResponse | None = None,
-        draft: Draft | None = None,
         candidates: bool = False,
         restart: bool = False,
     ) -> dict[str, Any]:
@@ -272,13 +297,13 @@ class AskService:
                  "score": round(h.score, 4)}
                 for i, h in enumerate(turn.retrieval.hits, 1)
             ]
-        elif response is not None:
-            items = [c.model_dump() for c in response.citations]
         else:
-            items = [_citation(c).model_dump() for c in (draft.citations if draft else [])]
+            items = [c.model_dump() for c in response.citations] if response else []
         return {
             "citations": items,
-            "question": turn.question,
+            "question": turn.request.question.strip(),
+            "standalone_question": (turn.question if turn.question != turn.request.question.strip()
+                                    else None),
             "mode": turn.mode,
             "covered": turn.retrieval.covered,
             "uncovered": turn.retrieval.uncovered,
@@ -330,20 +355,65 @@ def _citation(c: DraftCitation) -> Citation:
     )
 
 
-def _sentences(answer: str, report: CheckReport) -> list[AnswerSentence]:
-    """The claims of the answer with their verdicts (headings and connectives left out)."""
-    return [
-        AnswerSentence(
-            text=answer[s.start : s.end],
-            citations=[c for c in s.citations if isinstance(c, int)],
+def _article_numbers(draft: Draft) -> dict[CitationId, int]:
+    """Each quote's citation id -> its article's number: articles numbered by first use,
+    so every sentence citing one article shares its number."""
+    by_url: dict[str, int] = {}
+    numbers: dict[CitationId, int] = {}
+    for c in sorted(draft.citations, key=lambda c: c.id):
+        numbers[c.id] = by_url.setdefault(c.chunk.url, len(by_url) + 1)
+    return numbers
+
+
+def _renumber(text: str, numbers: dict[CitationId, int]) -> str:
+    return rewrite_markers(text, lambda cid, _pos: [numbers.get(cid, cid)])
+
+
+def _article_citations(draft: Draft, numbers: dict[CitationId, int]) -> list[Citation]:
+    """One citation per article: its first quote's fields, and every quote in `quotes`."""
+    grouped: dict[int, list[DraftCitation]] = {}
+    for c in sorted(draft.citations, key=lambda c: c.id):
+        grouped.setdefault(numbers[c.id], []).append(c)
+    out: list[Citation] = []
+    for number, group in grouped.items():
+        first = _citation(group[0]).model_copy(update={"id": number})
+        seen: set[tuple[str, int, int]] = set()
+        for c in group:
+            key = (c.chunk.id, c.chunk_start, c.chunk_end)
+            if key in seen:
+                continue
+            seen.add(key)
+            first.quotes.append(CitationQuote(
+                quote=c.quote, fragment_url=text_fragment_url(c.chunk.url, c.quote),
+                start=c.start, end=c.end, chunk_id=c.chunk.id, chunk_start=c.chunk_start,
+                chunk_end=c.chunk_end, heading_path=list(c.chunk.heading_path)))
+        out.append(first)
+    return out
+
+
+def _sentences(
+    draft: Draft, report: CheckReport, numbers: dict[CitationId, int]
+) -> list[AnswerSentence]:
+    """The claims of the answer with their verdicts (headings and connectives left out),
+    each with the exact quote behind each of its markers."""
+    by_id = {c.id: c for c in draft.citations}
+    out: list[AnswerSentence] = []
+    for s in report.sentences:
+        if s.verdict == "not_a_claim":
+            continue
+        ids = [c for c in s.citations if isinstance(c, int)]
+        quotes = [SentenceQuote(citation=numbers[c], quote=by_id[c].quote, start=by_id[c].start,
+                                end=by_id[c].end) for c in ids if c in by_id]
+        out.append(AnswerSentence(
+            text=_renumber(draft.answer[s.start : s.end], numbers),
+            citations=list(dict.fromkeys(numbers.get(c, c) for c in ids)),
             supported=s.verdict == "supported",
             verdict=s.verdict,
             score=round(s.score or 0.0, 4),
             reason=s.message or s.reason,
-        )
-        for s in report.sentences
-        if s.verdict != "not_a_claim"
-    ]
+            quotes=quotes,
+        ))
+    return out
 
 
 def _summary(report: CheckReport) -> dict[str, Any]:

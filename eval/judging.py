@@ -71,13 +71,17 @@ class EvidenceLookup:
         """Read every cited chunk in one store call instead of one per citation."""
         if self.store is None:
             return
-        wanted = sorted({c.chunk_id for r in records for c in r.citations
-                         if c.chunk_id and not c.text} - set(self._chunks))
+        wanted = sorted({cid for r in records for c in r.citations if not c.text
+                         for cid in (c.chunk_id, *c.more_chunk_ids) if cid} - set(self._chunks))
         if wanted:
             self._chunks.update({chunk.id: chunk.text for chunk in self.store.get(wanted)})
 
     def chunk_text(self, citation: CitedSource) -> str | None:
-        return self._chunks.get(citation.chunk_id or "")
+        """The cited chunk's text; for an article cited for several quotes, every
+        quoted chunk's, in order."""
+        texts = [self._chunks[cid] for cid in (citation.chunk_id, *citation.more_chunk_ids)
+                 if cid and cid in self._chunks]
+        return "\n\n".join(texts) if texts else None
 
     def text(self, citation: CitedSource) -> str:
         if citation.text:

@@ -33,6 +33,9 @@ class CitedSource:
     text: str | None = None  # the cited passage, when the target says what it was
     chunk_id: str | None = None
     content_hash: str | None = None
+    # An article cited for several quotes: the chunks of the others (careerqa numbers
+    # sources per article, each quote listed under `quotes`).
+    more_chunk_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,12 +129,17 @@ class ServiceTarget:
             CitedSource(
                 id=c["id"], url=c.get("url", ""), quote=c.get("quote"), text=c.get("text"),
                 chunk_id=c.get("chunk_id"), content_hash=c.get("content_hash"),
+                more_chunk_ids=tuple(dict.fromkeys(
+                    q["chunk_id"] for q in c.get("quotes") or []
+                    if q.get("chunk_id") and q["chunk_id"] != c.get("chunk_id"))),
             )
             for c in data.get("citations", [])
         ]
         retrieved = None
         if self.retrieve is not None:
-            retrieved = self.retrieve(data.get("question") or case.question, k)
+            # A follow-up is searched in its standalone form; `question` is the visitor's.
+            searched = data.get("standalone_question") or data.get("question") or case.question
+            retrieved = self.retrieve(searched, k)
         elif isinstance(data.get("retrieved"), list):
             retrieved = [RetrievedSource(r["url"], r.get("text")) for r in data["retrieved"]]
         return AnswerRecord(

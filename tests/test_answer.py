@@ -263,21 +263,24 @@ def test_by_how_much_question_is_covered_and_leads_with_the_figure(service):
         question="By how much did escalations drop at Robinhood after the on-call training "
                  "program?"))
     assert response.covered and response.uncovered == []
-    assert "40%" in _bullets(response.answer)[0]
+    # The figure opens the answer, before any section (app/answer/direct.py).
+    assert "40%" in response.answer.splitlines()[0]
+    assert response.relevance and response.relevance.answers_question
     assert "50%" not in response.answer  # Instagram's figure answers another question
 
 
-def test_rule_condenser_keeps_the_follow_up_and_its_topic_one_question():
+def test_rule_condenser_writes_one_real_question():
+    # The follow-up says what it refers to in its own grammar, no topic glued on.
     condenser = RuleCondenser()
     condensed = condenser.condense("How big was the cohort?", L5_HISTORY)
     assert condensed == (
-        "How big was the cohort (the consultative mentorship model for L5 engineers)?"
+        "How big was the cohort of the consultative mentorship model for L5 engineers?"
     )
     assert len(split_question(condensed)) == 1  # judged for coverage as one question
     assert condenser.condense(
         "Which one fits someone who loses interest once a problem is solved?", ARCHETYPE_HISTORY
-    ) == ("Which one fits someone who loses interest once a problem is solved "
-          "(the staff engineer archetypes)?")
+    ) == ("Which of the staff engineer archetypes fits someone who loses interest once a "
+          "problem is solved?")
 
 
 def test_lead_topics_read_naturally():
@@ -345,7 +348,9 @@ def test_follow_up_is_condensed_with_the_previous_question(service):
         ChatTurn(role="assistant", content="Many drops traced back to unstable Wi-Fi. [1]"),
     ]
     response = service.ask(AskRequest(question="How did they detect them?", history=history))
-    assert "Portal" in response.question
+    # The visitor's words stay the question; the rewrite is what was searched.
+    assert response.question == "How did they detect them?"
+    assert response.standalone_question and "Portal" in response.standalone_question
     assert any("portal-video-calling" in c.url for c in response.citations)
     assert "condense" in response.timings_ms
 

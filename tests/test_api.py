@@ -182,7 +182,9 @@ def test_follow_up_is_rewritten_with_the_history(ask):
     history = [{"role": "user", "content": PORTAL},
                {"role": "assistant", "content": "Many drops traced back to unstable Wi-Fi. [1]"}]
     answer = ask("How did they detect them?", history=history)
-    assert answer["question"] != "How did they detect them?" and "Portal" in answer["question"]
+    # `question` stays the visitor's words; the rewrite searched is `standalone_question`.
+    assert answer["question"] == "How did they detect them?"
+    assert "Portal" in answer["standalone_question"]
     assert any("portal-video-calling" in c["url"] for c in answer["citations"])
 
 

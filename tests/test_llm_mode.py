@@ -181,7 +181,8 @@ def test_follow_up_is_condensed_by_the_model(service, fake_llm):
     history = [ChatTurn(role="user", content=QUESTION),
                ChatTurn(role="assistant", content="They looked at Wi-Fi first. [1]")]
     response = service.ask(AskRequest(question="How did they detect it?", history=history))
-    assert response.question == "How did the Portal team detect Wi-Fi call drops?"
+    assert response.question == "How did they detect it?"  # the visitor's words
+    assert response.standalone_question == "How did the Portal team detect Wi-Fi call drops?"
     assert len(fake_llm.requests) == 2
 
 

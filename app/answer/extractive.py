@@ -25,12 +25,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.answer.cues import cues_of, is_narrative
+from app.answer.direct import DirectAnswer, direct_answer
 from app.answer.draft import AnswerMode, Draft, DraftCitation
-from app.answer.headings import story_part, story_section_name, trait_label, trait_name
+from app.answer.headings import (
+    content_name,
+    section_name,
+    story_part,
+    story_section_name,
+    trait_label,
+    trait_name,
+)
 from app.answer.lead import lead_line
-from app.answer.quotes import Quote, answer_quotes, every_quote
+from app.answer.quotes import Quote, answer_quotes, every_quote, is_byline
 from app.answer.scoring import QuestionProfile, chunk_words, score, trait_eligible
 from app.answer.vectors import QuoteVectors
+from app.question import analyse
 from app.retrieve import Hit, Retrieval
 from app.terms import jaccard
 from ingest.embed import Embedder
@@ -40,6 +49,7 @@ __all__ = ["ExtractiveAnswerer", "trait_name"]
 _KEEP_RATIO = 0.7  # a sentence must score this share of the best one to be used at all
 _SECOND_RATIO = 0.8  # ... and this share to be a section's second or third point
 _NARROW_POINTS, _NARROW_RATIO = 4, 0.8  # "by how much ...?": the fact and a little context
+_FACT_SUPPORT = 2  # after a direct answer, at most this many points from its article
 
 # Trait answers. Scores there are differences of similarities (~0.2..0.6), so floors are
 # margins below the best rather than ratios of it.
@@ -118,21 +128,39 @@ class ExtractiveAnswerer:
 
     def answer(self, retrieval: Retrieval) -> Draft:
         started = time.perf_counter()
+        analysis = retrieval.analysis or analyse(retrieval.query)
         profile = QuestionProfile.of(retrieval.query, retrieval.query_vector,
                                      broad=retrieval.broad)
+        # A fact question opens with the unit carrying the fact (see app.answer.direct).
+        direct = direct_answer(analysis, retrieval.pool or retrieval.hits)
         candidates = self._candidates(retrieval, profile)
+        if direct is not None:
+            # Supporting points for a fact come from the article that states it.
+            url = direct.units[0].chunk.url
+            candidates = [c for c in candidates
+                          if c.quote.chunk.url == url and not _inside(c, direct)]
         scored = time.perf_counter()
-        sections = self._trait_sections(candidates) if profile.traits else []
-        if profile.story:
+        sections = self._trait_sections(candidates) if profile.traits and not direct else []
+        if profile.story and not direct:
             sections = self._story_sections(candidates, profile.names)
+        opening: list[tuple[bool, list[Quote]]] = []
+        lead = bool(sections)
+        if direct is not None:
+            opening = [(bullet, [u.quote() for u in units]) for bullet, units in direct.lines]
         if not sections:
             # "By how much ...?" and "How big was the cohort?" after a question about it
             # are answered by a fact and a little context, not a survey.
-            narrow = profile.wants_figure or profile.follow_up
+            narrow = profile.wants_figure or profile.follow_up or direct is not None
             points = _NARROW_POINTS if narrow else self.max_points
+            points = _FACT_SUPPORT if direct is not None else points
             floor = _NARROW_RATIO if narrow else _KEEP_RATIO
-            sections = self._sections(_distinct(candidates, points, floor), points)
-        draft = _render(retrieval.query, _within(sections, retrieval.max_chunks))
+            pool = _distinct(candidates, points, floor)
+            if direct is None and pool:
+                # The best sentence answers the question directly: it opens the answer.
+                opening, pool = [(False, [pool[0].quote])], pool[1:]
+            sections = _tidy(self._sections(pool, points), single_ok=direct is not None)
+        draft = _render(retrieval.query, opening, _within(sections, retrieval.max_chunks),
+                        lead=lead)
         draft.timings_ms = {
             "embed_sentences": (scored - started) * 1000,
             "compose": (time.perf_counter() - scored) * 1000,
@@ -152,7 +180,8 @@ class ExtractiveAnswerer:
         story_share = {url: sum(flags) / len(flags) for url, flags in stories.items() if flags}
         if not quotes:  # only lists and fragments: take whatever sentences there are
             for hit in retrieval.hits[:3]:
-                quotes.extend((q, hit.score) for q in every_quote(hit.chunk, min_words=4))
+                quotes.extend((q, hit.score) for q in every_quote(hit.chunk, min_words=4)
+                              if "?" not in q.text and not is_byline(q.text))
         if not quotes:
             return []
         # Trait scoring compares each sentence with its article's title: one embedder
@@ -279,7 +308,7 @@ class ExtractiveAnswerer:
         names: dict[str, str] = {}
         taken = 0
         for cand in pool:
-            name = trait_name(cand.quote.chunk)
+            name = section_name(cand.quote.chunk)
             key = name.lower()
             group = sections.get(key)
             if group is None and len(sections) >= self.max_sections:
@@ -391,21 +420,65 @@ def _article_label(cand: _Candidate, candidates: list[_Candidate]) -> str:
     return trait_label(chunk.title, text)
 
 
-def _render(question: str, sections: list[Section]) -> Draft:
-    """Markdown: a lead line, then "### trait" sections of "- sentence [n]" bullets."""
-    if not sections:
+def _tidy(sections: list[Section], *, single_ok: bool) -> list[Section]:
+    """No one-bullet sections unless the answer is about one fact: single points are
+    gathered into one section named after what they say; a lone leftover is dropped
+    when other sections carry the answer."""
+    if single_ok or len(sections) < 2:
+        return sections
+    full = [(name, group) for name, group in sections if len(group) > 1]
+    singles = [group[0] for _, group in sections if len(group) == 1]
+    if len(singles) >= 2:
+        full.append((content_name([c.quote.text for c in singles]), singles))
+    elif singles:
+        # A lone point joins a section from its own article, else stays as it is.
+        home = next((group for _, group in full
+                     if group[0].quote.chunk.url == singles[0].quote.chunk.url), None)
+        if home is not None:
+            home.append(singles[0])
+        else:
+            return sections
+    return full
+
+
+def _inside(cand: _Candidate, direct: DirectAnswer) -> bool:
+    """Whether a candidate overlaps a unit the direct answer already quotes."""
+    return any(u.chunk.url == cand.quote.chunk.url
+               and u.chunk.start + u.start < cand.doc_span[1]
+               and cand.doc_span[0] < u.chunk.start + u.end for u in direct.units)
+
+
+def _render(
+    question: str,
+    opening: list[tuple[bool, list[Quote]]],
+    sections: list[Section],
+    *,
+    lead: bool = False,
+) -> Draft:
+    """Markdown: the opening lines (the direct answer: a lead-in and items, or one
+    sentence), or a lead line for a survey; then "### name" sections of "- sentence [n]"
+    bullets."""
+    if not sections and not opening:
         return Draft(_NOTHING_QUOTABLE + "\n", [], "extractive")
-    lines = [lead_line(question), ""]
+    lines: list[str] = []
     citations: list[DraftCitation] = []
+
+    def cite(quote: Quote, score: float) -> str:
+        cid = len(citations) + 1
+        citations.append(DraftCitation(cid, quote.chunk, quote.start, quote.end, score))
+        # Each sentence of a joined pair carries the marker, so each is a cited claim.
+        return " ".join(f"{s} [{cid}]" for s in quote.sentence_texts())
+
+    if opening:
+        for bullet, quotes in opening:
+            text = " ".join(cite(q, 1.0) for q in quotes)
+            lines.append(("- " if bullet else "") + text)
+        lines.append("")
+    elif lead and (line := lead_line(question)):
+        lines += [line, ""]
     for name, group in sections:
         lines.append(f"### {name}")
         for cand in group:
-            cid = len(citations) + 1
-            quote = cand.quote
-            citations.append(
-                DraftCitation(cid, quote.chunk, quote.start, quote.end, cand.retrieval_score)
-            )
-            # Each sentence of a joined pair carries the marker, so each is a cited claim.
-            lines.append("- " + " ".join(f"{s} [{cid}]" for s in quote.sentence_texts()))
+            lines.append("- " + cite(cand.quote, cand.retrieval_score))
         lines.append("")
     return Draft("\n".join(lines).rstrip() + "\n", citations, "extractive")

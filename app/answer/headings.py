@@ -127,3 +127,63 @@ def _sentence_case(label: str, text: str) -> str:
                 or any(c.isdigit() for c in word))
         out.append(word if keep else word.lower())
     return " ".join(out)
+
+
+# A heading that names no content: a link, or a person ("Dan Na", "Dan Na, Staff Engineer
+# at Pinterest"): interview pages head each answer with the interviewee's name.
+_LINKISH = re.compile(r"https?:|www\.|\.(?:com|org|io|net|html?|md)\b|/")
+_NAME_WORD = re.compile(r"^[A-Z][a-z’'-]+$")
+_NAME_HEAD = re.compile(r"^([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'.-]+){1,2})\s*(?:[,(–—-]|$)")
+_ANCHOR = re.compile(r"\s*\{#[^}]*\}")  # "Every Line {#every-line}": a Markdown anchor
+_NAME_PARTICLES = frozenset(["de", "van", "von", "da", "di", "le", "la", "del", "bin"])
+
+
+def names_content(heading: str, chunk: Chunk) -> bool:
+    """Whether a heading says what its section is about: not a URL, not a person's name
+    (capitalised words the chunk never writes in lower case), not the page title."""
+    text = heading.strip()
+    if not text or _LINKISH.search(text) or text == chunk.title.strip():
+        return False
+    head = _NAME_HEAD.match(text)
+    if head:
+        lowered = {w.lower() for w in re.findall(r"\b[a-z][\w’'-]*", chunk.text)}
+        parts = [w for w in head.group(1).split() if w.lower() not in _NAME_PARTICLES]
+        if all(_NAME_WORD.match(w) and w.lower() not in lowered for w in parts):
+            return False
+    return bool(set(terms(text)) - _GENERIC_HEADING_TERMS)
+
+
+def section_name(chunk: Chunk, points: list[str] | None = None) -> str:
+    """The heading naming a section of a specific answer: the chunk's own heading when it
+    names content (see `names_content`), else a name made from what the points say."""
+    for heading in chunk.heading_path[1:]:
+        name = _ANCHOR.sub("", _STEP_PREFIX.sub("", heading)).strip().rstrip(":.")
+        if names_content(name, chunk):
+            return name[0].upper() + name[1:]
+    return content_name(points or [_first_sentence(chunk.text)])
+
+
+def content_name(texts: list[str]) -> str:
+    """A short name from what the texts say: their two most repeated content words, as
+    written ("Reviewers and approvers"); "Related points" when no word repeats."""
+    counts: dict[str, int] = {}
+    surface: dict[str, str] = {}
+    for text in texts:
+        seen: set[str] = set()
+        for word in re.findall(r"[A-Za-z][\w’'-]{3,}", text):
+            key = terms(word)
+            if not key or key[0] in seen or key[0] in _GENERIC_HEADING_TERMS:
+                continue
+            seen.add(key[0])
+            counts[key[0]] = counts.get(key[0], 0) + 1
+            surface.setdefault(key[0], word if word.isupper() else word.lower())
+    ranked = [k for k in sorted(counts, key=lambda k: (-counts[k], list(surface).index(k)))
+              if counts[k] >= 2 and not surface[k][:1].isupper()][:2]
+    if not ranked:
+        return "Related points"
+    name = " and ".join(surface[k] for k in ranked)
+    return name[0].upper() + name[1:]
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]

@@ -61,11 +61,25 @@ _PAST = {
 }  # fmt: skip
 
 
+# Topics that would make the line ungrammatical: a leftover preposition ("say about for a
+# SEV-2"), or a question word still followed by its inverted auxiliary ("about how is
+# staff different from senior").
+_BROKEN_TOPIC = re.compile(
+    r"^(?:for|and|or|but|to|of|in|on|at|with|about|than|vs)\b"
+    r"|^(?:how|what|why|when|where|who|which)\s+(?:is|are|was|were|do|does|did|can|should|"
+    r"could|would|will|has|have)\b",
+    re.IGNORECASE,
+)
+
+
 def lead_line(question: str) -> str:
     """ "Here is what the sources say about <topic>:", or without the topic when naming
-    it would make the line long enough to read as a claim."""
-    line = f"{_LEAD} about {question_topic(question)}:"
-    return line if len(line.split()) <= _MAX_LEAD_WORDS else f"{_LEAD}:"
+    it would make the line long enough to read as a claim, or ungrammatical."""
+    topic = question_topic(question)
+    line = f"{_LEAD} about {topic}:"
+    if _BROKEN_TOPIC.match(topic) or len(line.split()) > _MAX_LEAD_WORDS:
+        return f"{_LEAD}:"
+    return line
 
 
 def question_topic(question: str) -> str:

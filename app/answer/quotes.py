@@ -27,6 +27,7 @@ _META = re.compile(
     # Pointers to other pages: "..., read about the Instagram on-call overhaul", "A related
     # program is described in the Robinhood case study", "Compare it with ...".
     r"|\bread\s+(?:more|about)\b|\b(?:is|are)\s+(?:described|featured|covered)\s+in\b"
+    r"|\bas\s+(?:described|explained|outlined)\s+in\b"
     r"|\b(?:also\s+)?featured\s+in\b|\bcompare\s+(?:it|this|them)\s+with\b|\bsee\s+the\b",
     re.IGNORECASE,
 )
@@ -58,6 +59,19 @@ _ANNOUNCEMENT = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"\d")
+# Bylines, bios and site chrome: about the writer or the page, never an answer. "Learn more
+# about Dan on his blog", "You can follow her on Twitter", "Thanks to Ana for reviewing
+# drafts", "Edit this page on GitHub", "Posted by ...", "All rights reserved".
+_BYLINE = re.compile(
+    r"\blearn\s+more\s+about\s+\w+|\b(?:on|at)\s+(?:his|her|their)\s+(?:blog|website|site|twitter)\b"
+    r"|\b(?:follow|find|reach)\s+(?:him|her|them|me)\s+(?:on|at)\b|\bthanks\s+to\s+\w+.{0,40}\bfor\b"
+    r"|^(?:posted|written|published|edited)\s+(?:by|on)\b|\bedit\s+this\s+page\b|\bskip\s+to\b"
+    r"|\bback\s+to\s+top\b|\ball\s+rights\s+reserved\b|©|\btable\s+of\s+contents\b"
+    r"|^see\b.{0,80}\bfor\s+more\b|\bfor\s+more\s+(?:information|details)\b"
+    r"|\bmore\s+(?:information|details)\s+(?:can\s+be|is)\s+found\b"
+    r"|\b(?:subscribe|sign\s+up)\s+(?:to|for)\s+(?:our|the|my)\s+(?:newsletter|feed|blog)\b",
+    re.IGNORECASE,
+)
 MIN_WORDS, MAX_WORDS, MAX_PAIR_WORDS = 3, 40, 50
 
 
@@ -141,6 +155,11 @@ def answer_quotes(chunk: Chunk) -> list[Quote]:
 _FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|me|my|mine|we|we’re|we've|our|us)\b")
 
 
+def is_byline(sentence: str) -> bool:
+    """A byline, a bio line or navigation text (see _BYLINE): never a point of an answer."""
+    return bool(_BYLINE.search(sentence))
+
+
 def _is_teaser(sentence: str, text: str, end: int) -> bool:
     """ "Sponsors help in three distinct ways." before a list or a "First, ...", or "Four
     things change as you move up": it announces points without making one."""
@@ -159,7 +178,8 @@ def _is_statement(sentence: str) -> bool:
     if first in _OPENING_QUOTE or not (first.isupper() or first.isdigit()):
         return False
     # An interviewee's "I" or the author's "we" would read as the answerer speaking.
-    return not _META.search(sentence) and not _FIRST_PERSON.search(sentence)
+    return (not _META.search(sentence) and not _FIRST_PERSON.search(sentence)
+            and not is_byline(sentence))
 
 
 def leans_back(sentence: str) -> bool:

@@ -726,8 +726,14 @@
       if (!sentences || !this.data.covered) return this.meta.replaceChildren();
       const bad = sentences.filter((s) => s.supported === false).length;
       const problems = (check && check.problems) || [];
+      const relevance = this.data.relevance;
       let badge;
-      if (!bad && (!check || check.passed !== false)) {
+      if (!bad && relevance && relevance.answers_question === false) {
+        // Cited is not the same as answered: the quotes hold up but miss what was asked.
+        badge = this.badge('warn', 'warn', 'Cited, but may not answer the question', [
+          h('p', { text: relevance.reason || 'The quoted sentences do not contain what the question asks for.' }),
+        ]);
+      } else if (!bad && (!check || check.passed !== false)) {
         badge = this.badge('ok', 'checkCircle', 'Citations checked', [
           h('p', { text: `Every sentence is supported by the passage it cites (${sentences.length} checked).` }),
         ]);
@@ -751,7 +757,9 @@
       const list = this.data.citations || [];
       if (!list.length) return this.sources.replaceChildren();
       const flagged = new Set((this.record && this.record.flags) || []);
-      const items = list.map((c) => this.sourceCard(c, flagged.has(c.id)));
+      // One card per article: the service numbers sources by article, each with its quotes.
+      const seen = new Set();
+      const items = list.filter((c) => !seen.has(c.id) && seen.add(c.id)).map((c) => this.sourceCard(c, flagged.has(c.id)));
       this.sources.replaceChildren(h('p', { class: 'sources-title', text: 'Sources' }), h('ol', { class: 'sources' }, items));
     }
 
@@ -773,9 +781,13 @@
         });
         this.w.tips.attach(flag, () => [h('p', { text: flag.getAttribute('aria-pressed') === 'true' ? 'Flagged for review. Thanks!' : 'This source doesn’t say that' })]);
       }
+      const quotes = (Array.isArray(c.quotes) && c.quotes.length ? c.quotes : c.quote ? [c] : []).filter((q) => q.quote);
+      const quoteList = quotes.length
+        ? h('ul', { class: 'source-quotes' }, quotes.map((q) => h('li', { class: 'source-quote', text: q.quote })))
+        : null;
       return h('li', { class: 'source', 'data-source': c.id }, [
         h('span', { class: 'source-num', 'aria-hidden': 'true', text: String(c.id) }),
-        h('div', { class: 'source-main' }, [titleEl, meta ? h('p', { class: 'source-meta', text: meta }) : null]),
+        h('div', { class: 'source-main' }, [titleEl, meta ? h('p', { class: 'source-meta', text: meta }) : null, quoteList]),
         flag,
       ]);
     }
@@ -1417,7 +1429,7 @@
 
   /** The parts of an AskResponse worth keeping in sessionStorage. */
   function pickResponse(r) {
-    const keep = ['answer', 'sentences', 'citations', 'citation_check', 'covered', 'uncovered', 'question', 'mode', 'degraded', 'notice'];
+    const keep = ['answer', 'sentences', 'citations', 'citation_check', 'covered', 'uncovered', 'question', 'standalone_question', 'relevance', 'mode', 'degraded', 'notice'];
     const out = {};
     for (const key of keep) if (r[key] !== undefined) out[key] = r[key];
     out.answer = String(out.answer || '');
@@ -1589,6 +1601,8 @@
   .check.ok { background: var(--ok-bg); color: var(--ok-text); }
   .check.warn { background: var(--warn-bg); color: var(--warn-text); }
 
+  .source-quotes { list-style: none; margin: 4px 0 0; padding: 0; display: grid; gap: 3px; }
+  .source-quote { font-size: 12px; color: var(--muted); border-left: 2px solid var(--border-strong); padding-left: 6px; }
   .sources-title { margin: 12px 0 6px; font-size: 11px; font-weight: 700; letter-spacing: .07em; text-transform: uppercase; color: var(--muted); }
   .sources { list-style: none; padding: 0; display: grid; grid-template-columns: minmax(0, 1fr); gap: 6px; }
   .source {

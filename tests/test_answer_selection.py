@@ -1,0 +1,142 @@
+"""Answers that answer the question: selection, coverage, follow-ups and numbering.
+
+A small handbook written for these tests (tests/pages/answers: an incident-command page
+with a criteria list, a levels page with a table, an interview with its questions and a
+byline) is ingested into a real Chroma store with the real model, and asked through the
+real service and checker.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.check import CitationChecker
+from app.condense import RuleCondenser
+from app.models import AskRequest, AskResponse, ChatTurn
+from app.question import analyse
+from app.service import AskService
+from tests.conftest import make_settings
+
+PAGES = Path(__file__).parent / "pages" / "answers"
+BASE = "https://handbook.example/"
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def handbook(tmp_path_factory, embedder) -> AskService:
+    from ingest.pipeline import Ingestor
+    from ingest.sources import LocalPath
+    from ingest.state import IngestState
+    from ingest.store import ChromaStore
+
+    settings = make_settings(tmp_path_factory.mktemp("handbook") / "data",
+                             ingest_sample_on_start=False)
+    store = ChromaStore.from_settings(settings)
+    state = IngestState(settings.state_db)
+    Ingestor(settings, embedder, store, state, progress=False).run(
+        [LocalPath(PAGES, base_url=BASE)])
+    state.close()
+    return AskService(settings, store, embedder, CitationChecker.from_settings(settings, embedder))
+
+
+def _ask(service: AskService, question: str, history: list[ChatTurn] | None = None
+         ) -> AskResponse:
+    return service.ask(AskRequest(question=question, history=history or []))
+
+
+def _first_lines(answer: str, n: int = 2) -> str:
+    return "\n".join(line for line in answer.splitlines() if line.strip())[:600] if n else ""
+
+
+def test_fact_in_a_list_is_answered_with_its_lead_in(handbook):
+    response = _ask(handbook, "How many major incidents must you shadow before you can be "
+                              "an incident commander?")
+    lines = [line for line in response.answer.splitlines() if line.strip()]
+    # The lead-in alone ("... the following criteria:") would stop before the answer.
+    assert lines[0].startswith("To join the incident commander rotation")
+    assert lines[1].startswith("- Shadowed at least three major incidents")
+    assert response.relevance and response.relevance.answers_question
+    assert response.citation_check["passed"]
+
+
+def test_fact_in_a_table_row_is_answered_by_the_row(handbook):
+    response = _ask(handbook, "How many years do engineers usually spend at L2?")
+    bullets = [line for line in response.answer.splitlines() if line.startswith("- ")]
+    assert bullets and "L2 | 2-3" in bullets[0]
+    assert "L1 | 1.5-2" not in bullets[0]
+    assert response.relevance and response.relevance.answers_question
+
+
+def test_interviewer_questions_and_bylines_are_never_quoted(handbook):
+    for question in ("How long after reaching Principal did Priya Raman become Senior "
+                     "Principal?", "How does Priya Raman approach mentoring?"):
+        response = _ask(handbook, question)
+        quotes = [c.quote for c in response.citations]
+        quotes += [q.quote for c in response.citations for q in c.quotes]
+        assert quotes, question
+        assert not any("?" in q for q in quotes), quotes
+        assert not any("Learn more" in q for q in quotes), quotes
+        assert "Learn more about Priya" not in response.answer
+    assert "four years" in _ask(handbook, "How long after reaching Principal did Priya Raman "
+                                          "become Senior Principal?").answer.split("\n")[0]
+
+
+def test_follow_up_is_condensed_into_a_real_question(handbook):
+    history = [ChatTurn(role="user", content="What does an incident commander do during a "
+                                             "major incident?"),
+               ChatTurn(role="assistant", content="The commander assigns each open question "
+                                                  "to one person [1].")]
+    response = _ask(handbook, "How often do they post status updates?", history)
+    assert response.question == "How often do they post status updates?"
+    standalone = response.standalone_question
+    assert standalone and standalone.endswith("?") and "(" not in standalone
+    assert "incident commander" in standalone and standalone.startswith("How often do")
+    assert analyse(standalone).kind == "duration"
+    assert "thirty minutes" in response.answer
+    # The rules alone give the same real question.
+    assert RuleCondenser().condense("How often do they post status updates?", history) == (
+        standalone)
+
+
+def test_career_adjacent_question_outside_the_sources_is_refused(handbook):
+    for question in ("What is the average salary of an incident commander in Berlin?",
+                     "How do I get an H-1B visa to work as an incident commander?"):
+        response = _ask(handbook, question)
+        assert response.covered is False, question
+        assert response.citations == []
+        assert response.relevance and not response.relevance.answers_question
+
+
+def test_partly_covered_question_answers_the_covered_part_and_names_the_rest(handbook):
+    response = _ask(handbook, "How often does the incident commander post status updates, "
+                              "and what is the salary of an incident commander in Berlin?")
+    assert response.covered == "partial"
+    assert response.uncovered and "Berlin" in response.uncovered[0]
+    assert "thirty minutes" in response.answer
+    assert response.answer.rstrip().endswith(f"My sources don't cover {response.uncovered[0]}.")
+    assert all("Berlin" not in c.quote for c in response.citations)
+
+
+def test_sources_are_numbered_by_article_with_a_quote_per_sentence(handbook):
+    response = _ask(handbook, "What does an incident commander do during a major incident?")
+    urls = [c.url for c in response.citations]
+    assert len(urls) == len(set(urls))  # one number per article
+    assert [c.id for c in response.citations] == list(range(1, len(urls) + 1))
+    markers = {int(m) for m in MARKER.findall(response.answer)}
+    assert markers == {c.id for c in response.citations}
+    texts = {path.name: path for path in PAGES.iterdir()}
+    by_id = {c.id: c for c in response.citations}
+    shared = [s for s in response.sentences if s.citations == [1]]
+    assert len(shared) >= 2  # several sentences cite the first article under one number
+    for sentence in response.sentences:
+        assert sentence.quotes, sentence.text
+        for quote in sentence.quotes:
+            citation = by_id[quote.citation]
+            assert quote.quote in [q.quote for q in citation.quotes]
+            assert quote.end - quote.start == len(quote.quote)
+            assert quote.quote.split()[0] in sentence.text
+    assert len({q.quote for s in shared for q in s.quotes}) >= 2  # each keeps its own quote
+    assert all(name.endswith(".md") for name in texts)
