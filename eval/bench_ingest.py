@@ -94,7 +94,7 @@ def run(pages: int = 2000, out: Path | None = None) -> dict:
                                                settings.embedding_batch_size)
         embedder.embed(["warm up the model"] * 8)
         store = ChromaStore.from_settings(settings)
-        state = IngestState(settings.state_db)
+        state = IngestState.from_settings(settings)
         ingestor = Ingestor(settings, embedder, store, state, progress=False)
 
         first = ingestor.run([Sitemap(url=url)])

@@ -202,7 +202,7 @@ def build_store(size: int, embedder: Embedder, root: Path, *, reuse: bool) -> Be
     shutil.rmtree(data_dir, ignore_errors=True)
     started = time.perf_counter()
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     try:
         ingest_sample(settings, embedder, store, state)
     finally:

@@ -40,7 +40,7 @@ def ingest(settings, embedder):
     """An ingestor over a fresh store; returns (run, store, state, counting embedder)."""
     counting = CountingEmbedder(embedder)
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     ingestor = Ingestor(settings, counting, store, state, progress=False)
     yield ingestor, store, state, counting
     state.close()
@@ -101,7 +101,7 @@ def test_chunks_are_embedded_with_their_title_and_headings(settings, embedder, t
             return embedder.embed(texts)
 
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     Ingestor(settings, Recording(), store, state, progress=False).run(
         [LocalPath(path=site, base_url="https://blog.example/")])
     state.close()
@@ -194,7 +194,7 @@ def test_bad_pages_are_recorded_with_reasons_while_the_rest_goes_on(sample_site,
                                                                      embedder):
     settings = make_settings(tmp_path / "data", fetch_max_bytes=1_000_000, fetch_timeout=1.0)
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     ingestor = Ingestor(settings, embedder, store, state, progress=False)
     bad = ["/bad/404", "/bad/500", "/bad/slow", "/bad/huge", "/bad/pdf", "/bad/invalid-utf8"]
     good = [ARTICLE, "/bad/429", "articles/technical-depth.html"]
@@ -266,7 +266,7 @@ def _stored_count(db: Path) -> int:
 def test_ingest_killed_half_way_then_rerun_matches_a_clean_run(sample_site, tmp_path, embedder):
     sitemap = sample_site.url_for("sitemap.xml")
     clean = make_settings(tmp_path / "clean")
-    clean_state = IngestState(clean.state_db)
+    clean_state = IngestState.from_settings(clean)
     Ingestor(clean, embedder, ChromaStore.from_settings(clean), clean_state,
              progress=False).run([Sitemap(url=sitemap)])
     clean_state.close()
@@ -278,12 +278,12 @@ def test_ingest_killed_half_way_then_rerun_matches_a_clean_run(sample_site, tmp_
     cmd = [sys.executable, "-m", "app.cli", "ingest", "--sitemap", sitemap]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while _stored_count(data / "ingest_state.sqlite3") < 5 and time.monotonic() < deadline:
+    while _stored_count(data / "careerqa.sqlite3") < 5 and time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert 5 <= _stored_count(data / "ingest_state.sqlite3") < 25  # really half-way
+    assert 5 <= _stored_count(data / "careerqa.sqlite3") < 25  # really half-way
 
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr

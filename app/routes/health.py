@@ -17,12 +17,17 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     parts = getattr(request.app.state, "parts", None)
     if parts is None or not request.app.state.ready:
+        starter = getattr(request.app.state, "starter", None)
+        if starter is not None and starter.error is not None:
+            return JSONResponse({"status": "failed", "message": str(starter.error)},
+                                status_code=503)
         return JSONResponse({"status": "starting"}, status_code=503)
     try:
         chunks = parts.store.count()
     except Exception as exc:  # a Chroma server that went away
         return JSONResponse({"status": "store_unavailable", "message": str(exc)}, status_code=503)
-    body = {"status": "ready", "chunks": chunks, "model": parts.embedder.name}
+    body = {"status": "ready", "chunks": chunks, "model": parts.embedder.name,
+            "generation": parts.watcher.seen}
     if parts.warmer is not None:
         # Answers work meanwhile; new questions are just slower until it is idle.
         body["sentence_warmup"] = parts.warmer.status()
