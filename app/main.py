@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from app.errors import install_error_handlers
 from app.metrics import Metrics
 from app.parts import SAMPLE_MOUNT, build_parts
+from app.rate_buckets import limiter_for
 from app.routes import ask, check, feedback, health, openai_compat, sources, widget
 from app.security import BodySizeLimit, RateLimiter
 from core.db import Database
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         # server or database stops the start at once.
         store = await run_in_threadpool(ChromaStore.from_settings, settings)
         db = await run_in_threadpool(Database.from_settings, settings)
+        app.state.limiter = limiter_for(settings, db)
         starter = _Starter(build)
         if settings.start_in_background:
             # /healthz answers meanwhile; /readyz and the answering routes say "starting".

@@ -93,3 +93,14 @@ def fake_llm() -> Iterator[FakeOpenAI]:
     """A local OpenAI-protocol server replying with what each test scripts."""
     with serve_openai() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server on loopback for the session (Debian's package)."""
+    from tests.postgres_server import postgres_missing, serve_postgres
+
+    if (why := postgres_missing()) is not None:
+        pytest.skip(why)
+    with serve_postgres() as url:
+        yield url

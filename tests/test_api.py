@@ -492,6 +492,25 @@ def test_made_up_bearer_tokens_do_not_escape_the_limit(limited):
 
 
 
+def test_200_concurrent_feedback_posts_get_200_distinct_ids(client, sample_settings):
+    """One shared connection and `lastrowid` once handed the same id to several requests."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(n: int) -> int:
+        response = client.post("/v1/feedback", json={
+            "rating": "up", "question": f"concurrent feedback {n}", "answer": "a"})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    with ThreadPoolExecutor(50) as pool:
+        ids = list(pool.map(post, range(200)))
+    assert len(set(ids)) == 200
+    rows = {row["id"]: row["question"] for row in feedback_rows(sample_settings)}
+    # Each id names the row its own request wrote.
+    assert {rows[i] for i in ids} == {f"concurrent feedback {n}" for n in range(200)}
+    assert [rows[i] for i in ids] == [f"concurrent feedback {n}" for n in range(200)]
+
+
 def test_feedback_is_stored_with_the_flagged_citation(client, ask, sample_settings):
     answer = ask(PORTAL)
     citation = answer["citations"][0]

@@ -290,3 +290,58 @@ def test_ingest_killed_half_way_then_rerun_matches_a_clean_run(sample_site, tmp_
 
     resumed = make_settings(data)
     assert chunk_ids(ChromaStore.from_settings(resumed)) == expected
+
+
+class _KilledAfterStoreWrite(ChromaStore):
+    """The real store, with the process "killed" right after a page's chunks are written
+    and before the pipeline records them."""
+
+    def __init__(self, inner: ChromaStore) -> None:
+        self.__dict__.update(inner.__dict__)
+
+    def replace_document(self, url, chunks, vectors) -> int:
+        super().replace_document(url, chunks, vectors)
+        raise SystemExit("killed between the store write and the state write")
+
+
+def test_a_page_written_to_the_store_but_never_recorded_is_removed_by_the_next_run(
+        sample_site, site_copy, settings, embedder):
+    url = sample_site.url_for(ARTICLE)
+    store = ChromaStore.from_settings(settings)
+    state = IngestState.from_settings(settings)
+    killed = Ingestor(settings, embedder, _KilledAfterStoreWrite(store), state, progress=False)
+    with pytest.raises(SystemExit):
+        killed.run([UrlList(urls=[url])])
+    assert store.ids_for(url) and state.get(url) is None  # the crash window
+
+    # The page is gone from its site before the next run, which ingests something else:
+    # its orphaned chunks would otherwise answer questions for good.
+    (site_copy / ARTICLE).unlink()
+    summary = Ingestor(settings, embedder, store, state, progress=False).run(
+        [UrlList(urls=[sample_site.url_for("articles/building-trust.html")])])
+    assert store.ids_for(url) == set()
+    assert summary.stored == 1 and summary.chunks_removed > 0
+    assert any(e["decision"] == "reconciled" for e in state.log_entries(url=url))
+    state.close()
+
+
+def test_removing_a_page_indexes_its_recorded_duplicate_at_once(sample_site, site_copy, ingest):
+    from ingest.removal import remove_page
+
+    ingestor, store, state, counting = ingest
+    mirror = sample_site.url_for("mirror/ownership.html")
+    original = sample_site.url_for(ARTICLE)
+    sample_site.write("mirror/ownership.html", (site_copy / ARTICLE).read_bytes())
+    ingestor.run([UrlList(urls=[original, mirror])])
+    before = {c.position: c.text for c in store.document(original)[0]}
+    assert state.get(mirror).status == "duplicate" and not store.ids_for(mirror)
+    embedded = counting.texts
+
+    removal = remove_page(original, store, state)
+    assert removal.promoted == mirror and store.ids_for(original) == set()
+    chunks, vectors = store.document(mirror)
+    assert {c.position: c.text for c in chunks} == before  # the same text, now under mirror
+    assert len(vectors) == len(chunks) and counting.texts == embedded  # nothing re-embedded
+    page = state.get(mirror)
+    assert page.status == "stored" and page.chunk_count == len(chunks)
+    assert state.get(original) is None
