@@ -171,10 +171,25 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.store import ChromaStore
     from ingest.worker import Worker
 
+    if args.check:
+        from core import jobs
+        from core.db import Database
+
+        db = Database.from_settings(settings, migrate=False)
+        try:
+            jobs.get(db, 0)  # the queue answers
+        finally:
+            db.close()
+        return EXIT_OK
+    from app.answer.sentence_cache import SentenceCache, SentenceStage
+
     store = ChromaStore.from_settings(settings)
     state = IngestState.from_settings(settings)
-    worker = Worker(settings, _load_embedder(settings), store, state,
-                    poll_seconds=args.poll)
+    embedder = _load_embedder(settings)
+    # Sentence vectors are computed here, once, into the database every replica reads.
+    stage = SentenceStage(SentenceCache(state.db, embedder.name, embedder.dim), embedder)
+    worker = Worker(settings, embedder, store, state, poll_seconds=args.poll,
+                    after_store=stage if settings.sentence_vectors_at_ingest else None)
     try:
         if args.once:
             while worker.run_once() is not None:
@@ -286,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "a lock in the database gives each job to one worker.")
     p.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
     p.add_argument("--poll", type=float, default=1.0, help="seconds between queue checks")
+    p.add_argument("--check", action="store_true",
+                   help="exit 0 if the job queue is reachable (a health check)")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("ask", help="answer a question in the terminal, with sources")

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.answer.sentence_cache import SentenceCache, SentenceWarmer
+from app.answer.sentence_cache import SentenceCache, SentenceStage, SentenceWarmer
 from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
 from app.feedback import FeedbackStore
@@ -96,7 +96,9 @@ def build_parts(settings: Settings, embedder: Embedder | None = None, *,
     parts = Parts(settings, db, embedder, store, state, FeedbackStore(db), service, checker,
                   sentences, warmer)
     if settings.worker_in_process:
-        parts.worker = Worker(settings, embedder, store, state, on_change=parts.refresh)
+        stage = SentenceStage(sentences, embedder) if settings.sentence_vectors_at_ingest else None
+        parts.worker = Worker(settings, embedder, store, state, on_change=parts.refresh,
+                              after_store=stage)
     return parts
 
 

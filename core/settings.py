@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     sentence_warmup: bool = Field(
         True, description="Embed the stored sentences in the background, ahead of questions."
     )
+    sentence_vectors_at_ingest: bool = Field(
+        True, description="The ingest worker embeds each stored chunk's sentences into the "
+        "shared cache, so replicas need no warm-up of their own.",
+    )
     start_in_background: bool = Field(
         True, description="Load the model and caches after the server is up: /healthz "
         "answers at once, /readyz once everything is loaded.",

@@ -100,6 +100,7 @@ class Ingestor:
         *,
         progress: bool | None = None,
         on_progress: Callable[[dict], None] | None = None,
+        after_store: Callable[[list[Chunk]], None] | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -108,6 +109,8 @@ class Ingestor:
         self.progress = sys.stderr.isatty() if progress is None else progress
         # Called with the summary so far after every stored batch (a job's progress).
         self.on_progress = on_progress
+        # A last stage run on each stored batch's chunks (the worker's sentence vectors).
+        self.after_store = after_store
 
     def run(self, specs: list[SourceSpec], *, prune: bool = False) -> IngestSummary:
         return asyncio.run(self.arun(specs, prune=prune))
@@ -125,6 +128,7 @@ class _Run:
         self.store = ingestor.store
         self.state = ingestor.state
         self.on_progress = ingestor.on_progress
+        self.after_store = ingestor.after_store
         self.specs = specs
         self.summary = IngestSummary()
         self.id = self.state.start_run()
@@ -351,6 +355,10 @@ class _Run:
             t0 = time.perf_counter()
             stored = await asyncio.to_thread(self._write, *item)
             self._timed("store", t0)
+            if self.after_store is not None:
+                t0 = time.perf_counter()
+                await asyncio.to_thread(self.after_store, [c for p in item[0] for c in p.chunks])
+                self._timed("after_store", t0)
             # Every replica refreshes what it caches when the generation moves.
             await asyncio.to_thread(self.state.bump_generation)
             if self.on_progress is not None:

@@ -20,6 +20,7 @@ from core import jobs
 from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.pipeline import Ingestor
+from ingest.records import Chunk
 from ingest.sources import parse_sources
 from ingest.state import IngestState
 from ingest.store import VectorStore
@@ -32,6 +33,7 @@ class Worker:
 
     def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore,
                  state: IngestState, *, on_change: Callable[[], None] | None = None,
+                 after_store: Callable[[list[Chunk]], None] | None = None,
                  poll_seconds: float = 1.0) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -39,6 +41,7 @@ class Worker:
         self.state = state
         self.db = state.db
         self.on_change = on_change
+        self.after_store = after_store
         self.poll_seconds = poll_seconds
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         # A heartbeat well inside the stale limit, so a busy machine is not taken for dead.
@@ -66,7 +69,8 @@ class Worker:
                                   default_max_depth=self.settings.crawl_max_depth,
                                   default_max_pages=self.settings.crawl_max_pages)
             ingestor = Ingestor(self.settings, self.embedder, self.store, self.state,
-                                progress=False, on_progress=latest.update)
+                                progress=False, on_progress=latest.update,
+                                after_store=self.after_store)
             summary = ingestor.run(specs, prune=bool(job.request.get("prune")))
         except Exception as exc:  # recorded on the job: the API shows it, nothing is lost
             log.exception("job %d failed", job.id)

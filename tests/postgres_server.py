@@ -16,13 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian installs each major version side by side; the newest one present is used.
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name),
+             default=Path("/usr/lib/postgresql/15/bin"))
 
 
 def postgres_missing() -> str | None:
     """Why the server cannot start here, or None."""
     if not (PG_BIN / "initdb").exists():
-        return f"PostgreSQL is not installed ({PG_BIN}); .ci/run installs it"
+        return "PostgreSQL is not installed (/usr/lib/postgresql); .ci/run installs it"
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         return "running as root without runuser"
     return None

@@ -8,9 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
+from app.answer.sentence_cache import SentenceCache, chunk_sentences
 from app.main import create_app
 from core import jobs
 from core.db import Database
+from ingest.store import ChromaStore
 from tests.conftest import make_settings
 from tests.http_server import Reply, html_page
 from tests.test_api import ADMIN_KEY, await_job, bearer
@@ -95,6 +97,12 @@ def test_ingest_request_answers_202_while_a_slow_page_is_still_held(settings, sa
         job = await_job(admin, queued.json()["id"])
         assert job["status"] == "done" and job["summary"]["stored"] == 1
         assert admin.get("/v1/ingest/999999", headers=bearer(ADMIN_KEY)).status_code == 404
+    # The worker's last stage left every sentence's vector where any replica reads it.
+    db = Database.from_settings(settings)
+    stored = chunk_sentences(ChromaStore.from_settings(settings).all_chunks())
+    cached = SentenceCache(db, embedder.name, embedder.dim).get_many(stored)
+    db.close()
+    assert stored and set(cached) == set(stored)
 
 
 def test_an_identical_ingest_request_while_one_runs_joins_it(settings, sample_site, embedder):

@@ -145,8 +145,7 @@ class SentenceWarmer:
 
     def _pass(self) -> None:
         texts = chunk_sentences(self.chunks())
-        known = set(self.cache.get_many(texts))
-        missing = [t for t in texts if t not in known]
+        missing = missing_sentences(self.cache, texts)
         self.total, self.done = len(texts), len(texts) - len(missing)
         if missing:
             log.info("embedding %d sentences ahead of questions", len(missing))
@@ -156,3 +155,24 @@ class SentenceWarmer:
             batch = missing[i : i + self.batch_size]
             self.cache.put_many(dict(zip(batch, self.embedder.embed(batch), strict=True)))
             self.done += len(batch)
+
+
+def missing_sentences(cache: SentenceCache, texts: list[str]) -> list[str]:
+    known = set(cache.get_many(texts))
+    return [t for t in texts if t not in known]
+
+
+class SentenceStage:
+    """The ingest's last stage, in the worker: embeds the sentences of each stored batch
+    into the shared cache, so that no replica has to warm up (`Ingestor(after_store=)`)."""
+
+    def __init__(self, cache: SentenceCache, embedder: Embedder, batch_size: int = 64) -> None:
+        self.cache = cache
+        self.embedder = embedder
+        self.batch_size = batch_size
+
+    def __call__(self, chunks: Sequence[Chunk]) -> None:
+        missing = missing_sentences(self.cache, chunk_sentences(chunks))
+        for i in range(0, len(missing), self.batch_size):
+            batch = missing[i : i + self.batch_size]
+            self.cache.put_many(dict(zip(batch, self.embedder.embed(batch), strict=True)))
