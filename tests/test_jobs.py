@@ -16,6 +16,7 @@ from ingest.store import ChromaStore
 from tests.conftest import make_settings
 from tests.http_server import Reply, html_page
 from tests.test_api import ADMIN_KEY, await_job, bearer
+from tests.test_replicas import cited_versions, eventually, team_page
 
 PAGE = {"sources": [{"urls": ["http://127.0.0.1:9/a.html"]}], "prune": False}
 
@@ -126,3 +127,31 @@ def test_an_identical_ingest_request_while_one_runs_joins_it(settings, sample_si
         job = await_job(admin, first["id"])
         assert job["status"] == "done" and job["summary"]["stored"] == 1
         assert sample_site.hits["/held.html"] == 1  # fetched once
+
+
+def test_a_page_edited_in_place_is_answered_with_its_new_text_by_another_app(
+        settings, sample_site, embedder):
+    """Same chunk count before and after: a count check never saw this edit."""
+    question = "When does the Zephyr on-call rotation hand over?"
+    settings = settings.model_copy(update={"admin_api_key": ADMIN_KEY,
+                                           "ingest_sample_on_start": False})
+    reader = settings.model_copy(update={"worker_in_process": False})
+    url = sample_site.url_for("team/zephyr.html")
+    body = {"sources": [{"urls": [url]}]}
+
+    def ingest_version(admin: TestClient, day: str) -> str:
+        sample_site.write("team/zephyr.html", team_page(day))
+        job = admin.post("/v1/ingest", json=body, headers=bearer(ADMIN_KEY)).json()
+        assert await_job(admin, job["id"])["status"] == "done"
+        (page,) = admin.get("/v1/sources").json()
+        return page["content_hash"]
+
+    with TestClient(create_app(settings, embedder=embedder)) as admin, \
+            TestClient(create_app(reader, embedder=embedder)) as other:
+        tuesday = ingest_version(admin, "Tuesday")
+        eventually(lambda: cited_versions(other, question) == {tuesday})
+        friday = ingest_version(admin, "Friday")
+        assert friday != tuesday
+        eventually(lambda: cited_versions(other, question) == {friday})
+        answer = other.post("/v1/ask", json={"question": question}).json()
+        assert "Tuesday" not in answer["answer"]

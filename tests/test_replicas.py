@@ -162,9 +162,10 @@ def cited_urls(client: httpx.Client, question: str) -> set[str]:
     return {c["url"] for c in body.get("citations", [])}
 
 
-def quotes(client: httpx.Client, question: str) -> str:
+def cited_versions(client, question: str) -> set[str]:
+    """The content hashes (source versions) an answer's citations carry."""
     body = client.post("/v1/ask", json={"question": question}, headers=_reader()).json()
-    return " ".join(c["quote"] for c in body.get("citations", []))
+    return {c["content_hash"] for c in body.get("citations", [])}
 
 
 def team_page(day: str) -> str:
@@ -192,18 +193,25 @@ def test_a_page_ingested_through_a_is_answered_by_b_and_c(cluster):
 
 def test_a_page_edited_in_place_is_answered_with_its_new_text_everywhere(cluster):
     question = "When does the Zephyr on-call rotation hand over?"
-    cluster.site.write("team/zephyr.html", team_page("Tuesday"))
     url = cluster.site.url_for("team/zephyr.html")
+
+    def version(client: httpx.Client) -> str:
+        pages = {p["url"]: p for p in client.get("/v1/sources", headers=_reader()).json()}
+        return pages[url]["content_hash"]
+
     with cluster.client("A") as a, cluster.client("B") as b, cluster.client("C") as c:
+        cluster.site.write("team/zephyr.html", team_page("Tuesday"))
         ingest(a, [url])
+        tuesday = version(c)
         for replica in (a, b, c):
-            eventually(lambda r=replica: "Tuesday" in quotes(r, question))
+            eventually(lambda r=replica: cited_versions(r, question) == {tuesday})
         cluster.site.write("team/zephyr.html", team_page("Friday"))
         job = ingest(b, [url])
         assert job["summary"]["stored"] == 1  # same chunk count, new text
+        friday = version(a)
+        assert friday != tuesday
         for replica in (a, b, c):
-            eventually(lambda r=replica: "Friday" in quotes(r, question)
-                       and "Tuesday" not in quotes(r, question))
+            eventually(lambda r=replica: cited_versions(r, question) == {friday})
 
 
 def test_feedback_posted_to_b_is_exported_through_a(cluster, tmp_path):
