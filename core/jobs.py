@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import Database
@@ -86,6 +86,13 @@ def get(db: Database, job_id: int) -> Job | None:
     with db.session() as s:
         row = s.get(JobRow, job_id)
         return _job(row) if row else None
+
+
+def active_count(db: Database) -> int:
+    """Jobs queued or running (shown by /readyz: a first-start ingest is one)."""
+    with db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(JobRow)
+                            .where(JobRow.status.in_(ACTIVE))) or 0)
 
 
 def recover_stale(db: Database, stale_after: float, max_attempts: int) -> int:

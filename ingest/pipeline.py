@@ -355,12 +355,13 @@ class _Run:
             t0 = time.perf_counter()
             stored = await asyncio.to_thread(self._write, *item)
             self._timed("store", t0)
+            # Every replica refreshes what it caches when the generation moves: the batch
+            # is answerable before its sentence vectors exist (answers embed on demand).
+            await asyncio.to_thread(self.state.bump_generation)
             if self.after_store is not None:
                 t0 = time.perf_counter()
                 await asyncio.to_thread(self.after_store, [c for p in item[0] for c in p.chunks])
                 self._timed("after_store", t0)
-            # Every replica refreshes what it caches when the generation moves.
-            await asyncio.to_thread(self.state.bump_generation)
             if self.on_progress is not None:
                 self.on_progress(self.summary.as_dict())
             if self.bar is not None:

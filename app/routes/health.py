@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+
+from core import jobs
 
 router = APIRouter(tags=["operations"])
 
@@ -26,8 +29,13 @@ async def readyz(request: Request) -> JSONResponse:
         chunks = parts.store.count()
     except Exception as exc:  # a Chroma server that went away
         return JSONResponse({"status": "store_unavailable", "message": str(exc)}, status_code=503)
+    try:
+        ingest_jobs = await run_in_threadpool(jobs.active_count, parts.db)
+    except Exception as exc:  # the records database went away
+        return JSONResponse({"status": "database_unavailable", "message": str(exc)},
+                            status_code=503)
     body = {"status": "ready", "chunks": chunks, "model": parts.embedder.name,
-            "generation": parts.watcher.seen}
+            "generation": parts.watcher.seen, "ingest_jobs_active": ingest_jobs}
     if parts.warmer is not None:
         # Answers work meanwhile; new questions are just slower until it is idle.
         body["sentence_warmup"] = parts.warmer.status()
