@@ -216,8 +216,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(exc.errors()[0]["msg"]) from exc
     parts = build_parts(settings)
     try:
-        if parts.worker is not None and parts.worker.run_once() is not None:
-            parts.rebuild()  # the first-start sample ingest, run here and now
+        # An empty store: the first-start sample ingest was just queued; run it here and now.
+        if parts.worker is not None and parts.store.count() == 0 \
+                and parts.worker.run_once() is not None:
+            parts.rebuild()
         response = parts.service.ask(request)
     finally:
         parts.close()

@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from core.db import Database
 from core.settings import SAMPLE_SITE_DIR
-from tests.http_server import SiteServer, serve_site
+from tests.http_server import Reply, SiteServer, html_page, serve_site
 from tests.test_chroma_server import CAREERQA, CHROMA, chroma_server
 from tests.widget_support import free_port
 
@@ -97,7 +97,8 @@ def _serve(name: str, env: dict[str, str], tmp: Path) -> Process:
                   f"http://127.0.0.1:{port}")
 
 
-def _wait_ready(process: Process, timeout: float = 240) -> None:
+def _wait_ready(process: Process, timeout: float = 600) -> None:
+    """Up to 10 min: four processes importing torch at once on a busy CI machine."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.alive(), process.log.read_text()[-3000:]
@@ -273,6 +274,34 @@ def test_the_rate_limit_holds_across_replicas(cluster):
     assert statuses.count(429) == len(statuses) - allowed
     for client in clients:
         client.close()
+
+
+def test_a_job_whose_worker_is_killed_is_resumed_by_another_worker(cluster, tmp_path):
+    release = threading.Event()
+
+    def held(_request) -> Reply:
+        release.wait(60)
+        return Reply(body=html_page("Held page", "Staff engineers sponsor quiet people. " * 30))
+
+    cluster.site.routes["/held.html"] = held
+    with cluster.client("C") as c:
+        queued = c.post("/v1/ingest", headers=_admin(),
+                        json={"sources": [{"urls": [cluster.site.url_for("held.html")]}]}).json()
+        # The worker is inside the job (fetching the held page) when it is killed.
+        eventually(lambda: cluster.site.hits["/held.html"] >= 1, within=60)
+        cluster.worker.popen.send_signal(signal.SIGKILL)
+        cluster.worker.popen.wait(timeout=10)
+        assert c.get(f"/v1/ingest/{queued['id']}", headers=_admin()).json()["status"] == "running"
+        release.set()
+        cluster.worker = _start("worker-2", ["worker", "--poll", "0.3"], cluster.env, tmp_path)
+        deadline = time.monotonic() + 240  # the new worker loads the model, then the job
+        while time.monotonic() < deadline:
+            job = c.get(f"/v1/ingest/{queued['id']}", headers=_admin()).json()
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.5)
+        assert job["status"] == "done" and job["attempts"] == 2, job
+        assert job["summary"]["stored"] == 1
 
 
 def test_a_replica_killed_under_load_loses_no_acknowledged_write(cluster):
