@@ -42,24 +42,33 @@ class DatabaseRateLimiter:
         if self.per_minute <= 0:
             return 0.0
         cap, rate, now = float(self.per_minute), self.per_minute / 60.0, time.time()
-        grown = RateBucketRow.tokens + (now - RateBucketRow.updated) * rate
+        # Replicas' clocks and a request delayed between reading the clock and writing may
+        # be behind the row's time: such a request refills nothing and leaves the row's time
+        # alone, so that no interval is ever counted twice.
+        later = RateBucketRow.updated < now
+        elapsed = case((later, now - RateBucketRow.updated), else_=0.0)
+        grown = RateBucketRow.tokens + elapsed * rate
         refilled = case((grown > cap, cap), else_=grown)
+        stamp = case((later, now), else_=RateBucketRow.updated)
         with self.db.session() as s:
             if now - self._swept >= _FULL_AFTER:
                 self._swept = now
                 s.execute(delete(RateBucketRow).where(RateBucketRow.updated < now - _FULL_AFTER))
-            taken = s.execute(update(RateBucketRow)
-                              .where(RateBucketRow.client == client, refilled >= 1)
-                              .values(tokens=refilled - 1, updated=now)).rowcount
-            if taken:
-                return 0.0
-            # RETURNING rather than rowcount: psycopg reports 1 for a conflict done nothing.
-            if s.execute(_insert_new(self.db, client, cap - 1, now)).first() is not None:
-                return 0.0
+            # Twice: a request that lost the race to create the bucket takes from it next.
+            for _ in range(2):
+                taken = s.execute(update(RateBucketRow)
+                                  .where(RateBucketRow.client == client, refilled >= 1)
+                                  .values(tokens=refilled - 1, updated=stamp)).rowcount
+                if taken:
+                    return 0.0
+                # RETURNING, not rowcount: psycopg reports 1 for a conflict that did nothing.
+                if s.execute(_insert_new(self.db, client, cap - 1, now)).first() is not None:
+                    return 0.0
             tokens, updated = s.execute(select(RateBucketRow.tokens, RateBucketRow.updated)
                                         .where(RateBucketRow.client == client)).one()
         current = min(cap, tokens + max(0.0, now - updated) * rate)
-        return max(0.0, (1 - current) / rate)
+        # Denied: at least a moment, even if a token came back since the UPDATE looked.
+        return max(0.001, (1 - current) / rate)
 
 
 def _insert_new(db: Database, client: str, tokens: float, now: float):
