@@ -14,7 +14,7 @@ from core import jobs
 from core.db import Database
 from ingest.store import ChromaStore
 from tests.conftest import make_settings
-from tests.http_server import Reply, html_page
+from tests.http_server import held_until
 from tests.test_api import ADMIN_KEY, await_job, bearer
 from tests.test_replicas import cited_versions, eventually, team_page
 
@@ -77,11 +77,7 @@ def test_ingest_request_answers_202_while_a_slow_page_is_still_held(settings, sa
     """POST /v1/ingest used to hold the request for as long as the slowest page."""
     release = threading.Event()
 
-    def held(_request) -> Reply:
-        release.wait(30)
-        return Reply(body=html_page("Held page", "Staff engineers sponsor quiet people. " * 30))
-
-    sample_site.routes["/held.html"] = held
+    sample_site.routes["/held.html"] = held_until(release)
     settings = settings.model_copy(update={"admin_api_key": ADMIN_KEY,
                                            "ingest_sample_on_start": False})
     with TestClient(create_app(settings, embedder=embedder)) as admin:
@@ -109,11 +105,7 @@ def test_ingest_request_answers_202_while_a_slow_page_is_still_held(settings, sa
 def test_an_identical_ingest_request_while_one_runs_joins_it(settings, sample_site, embedder):
     release = threading.Event()
 
-    def held(_request) -> Reply:
-        release.wait(30)
-        return Reply(body=html_page("Held page", "Staff engineers sponsor quiet people. " * 30))
-
-    sample_site.routes["/held.html"] = held
+    sample_site.routes["/held.html"] = held_until(release)
     settings = settings.model_copy(update={"admin_api_key": ADMIN_KEY,
                                            "ingest_sample_on_start": False})
     body = {"sources": [{"urls": [sample_site.url_for("held.html")]}]}

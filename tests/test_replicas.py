@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from core.db import Database
 from core.settings import SAMPLE_SITE_DIR
-from tests.http_server import Reply, SiteServer, html_page, serve_site
+from tests.http_server import SiteServer, held_until, serve_site
 from tests.test_chroma_server import CAREERQA, CHROMA, chroma_server
 from tests.widget_support import free_port
 
@@ -279,11 +279,7 @@ def test_the_rate_limit_holds_across_replicas(cluster):
 def test_a_job_whose_worker_is_killed_is_resumed_by_another_worker(cluster, tmp_path):
     release = threading.Event()
 
-    def held(_request) -> Reply:
-        release.wait(60)
-        return Reply(body=html_page("Held page", "Staff engineers sponsor quiet people. " * 30))
-
-    cluster.site.routes["/held.html"] = held
+    cluster.site.routes["/held.html"] = held_until(release)
     with cluster.client("C") as c:
         queued = c.post("/v1/ingest", headers=_admin(),
                         json={"sources": [{"urls": [cluster.site.url_for("held.html")]}]}).json()
