@@ -75,7 +75,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     specs = _ingest_specs(args, settings)
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     try:
         ingestor = Ingestor(settings, _load_embedder(settings), store, state)
         summary = ingestor.run(specs, prune=args.prune)
@@ -114,9 +114,9 @@ def format_summary(data: dict) -> str:
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.state import IngestState
 
-    if not settings.state_db.exists():
-        raise CliError(f"nothing ingested yet ({settings.state_db} does not exist)")
-    state = IngestState(settings.state_db)
+    if not settings.database_url and not settings.sqlite_path.exists():
+        raise CliError(f"nothing ingested yet ({settings.sqlite_path} does not exist)")
+    state = IngestState.from_settings(settings)
     try:
         if args.log:
             rows = state.log_entries(url=args.url, limit=args.limit)
@@ -164,6 +164,47 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+
+    from ingest.state import IngestState
+    from ingest.store import ChromaStore
+    from ingest.worker import Worker
+
+    if args.check:
+        from core import jobs
+        from core.db import Database
+
+        db = Database.from_settings(settings, migrate=False)
+        try:
+            jobs.get(db, 0)  # the queue answers
+        finally:
+            db.close()
+        return EXIT_OK
+    from app.answer.sentence_cache import SentenceCache, SentenceStage
+
+    store = ChromaStore.from_settings(settings)
+    state = IngestState.from_settings(settings)
+    embedder = _load_embedder(settings)
+    # Sentence vectors are computed here, once, into the database every replica reads.
+    stage = SentenceStage(SentenceCache(state.db, embedder.name, embedder.dim), embedder)
+    worker = Worker(settings, embedder, store, state, poll_seconds=args.poll,
+                    after_store=stage if settings.sentence_vectors_at_ingest else None)
+    try:
+        if args.once:
+            while worker.run_once() is not None:
+                pass
+            return EXIT_OK
+        # SIGTERM (docker stop) ends the loop between jobs; a job cut off by a kill is
+        # resumed by the next worker once its heartbeat goes stale.
+        signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
+        logging.getLogger("careerqa").info("worker %s waiting for ingest jobs", worker.name)
+        worker.run_forever()
+    finally:
+        state.close()
+    return EXIT_OK
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from app.models import AskRequest
     from app.parts import build_parts
@@ -175,6 +216,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(exc.errors()[0]["msg"]) from exc
     parts = build_parts(settings)
     try:
+        # An empty store: the first-start sample ingest was just queued; run it here and now.
+        if parts.worker is not None and parts.store.count() == 0 \
+                and parts.worker.run_once() is not None:
+            parts.rebuild()
         response = parts.service.ask(request)
     finally:
         parts.close()
@@ -252,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("worker", help="run queued ingest jobs (POST /v1/ingest)",
+                       description="Claim ingest jobs from the records database and run "
+                       "them, one at a time, until stopped. Run several on several machines: "
+                       "a lock in the database gives each job to one worker.")
+    p.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between queue checks")
+    p.add_argument("--check", action="store_true",
+                   help="exit 0 if the job queue is reachable (a health check)")
+    p.set_defaults(func=cmd_worker)
+
     p = sub.add_parser("ask", help="answer a question in the terminal, with sources")
     p.add_argument("question")
     p.add_argument("--mode", choices=["extractive", "llm", "auto"])
@@ -273,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose or args.command == "serve" else logging.WARNING,
+        level=logging.INFO if args.verbose or args.command in ("serve", "worker")
+        else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     if not getattr(args, "func", None):

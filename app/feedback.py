@@ -1,53 +1,47 @@
-"""Reader feedback (thumbs, comments, "this source doesn't say that" flags) kept in SQLite."""
+"""Reader feedback (thumbs, comments, "this source doesn't say that" flags) in the records
+database, where every replica writes and the export reads."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
+
+from sqlalchemy import select
 
 from app.models import FeedbackRequest
+from core.db import Database
+from core.tables import FeedbackRow
 from ingest.state import now_iso
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    rating TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    comment TEXT,
-    sentence TEXT,
-    citation TEXT
-)
-"""
 
 
 class FeedbackStore:
     """Append-only feedback log; the citation is kept whole, with its source version."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def add(self, item: FeedbackRequest) -> int:
+        """Store one item; its id comes from the INSERT itself (each call has its own
+        connection), so concurrent requests never share or repeat one."""
         citation = item.citation.model_dump_json() if item.citation else None
-        cur = self._db.execute(
-            "INSERT INTO feedback(at, rating, question, answer, comment, sentence, citation)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (now_iso(), item.rating, item.question, item.answer, item.comment, item.sentence,
-             citation),
-        )
-        return int(cur.lastrowid or 0)
+        row = FeedbackRow(at=now_iso(), rating=item.rating, question=item.question,
+                          answer=item.answer, comment=item.comment, sentence=item.sentence,
+                          citation=citation)
+        with self.db.session() as s:
+            s.add(row)
+            s.flush()
+            return int(row.id)
 
-    def all(self) -> list[dict]:
-        rows = [dict(r) for r in self._db.execute("SELECT * FROM feedback ORDER BY id")]
+    def all(self, ratings: tuple[str, ...] | None = None) -> list[dict]:
+        """Every row oldest first (or those with the given ratings), citation decoded."""
+        query = select(FeedbackRow).order_by(FeedbackRow.id)
+        if ratings:
+            query = query.where(FeedbackRow.rating.in_(ratings))
+        with self.db.session() as s:
+            rows = [{c.name: getattr(r, c.name) for c in FeedbackRow.__table__.columns}
+                    for r in s.scalars(query)]
         for row in rows:
-            row["citation"] = json.loads(row["citation"]) if row["citation"] else None
+            try:
+                row["citation"] = json.loads(row["citation"]) if row["citation"] else None
+            except json.JSONDecodeError:
+                row["citation"] = None  # unreadable citation: the row still counts
         return rows
-
-    def close(self) -> None:
-        self._db.close()

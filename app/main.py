@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,28 +16,57 @@ from fastapi.staticfiles import StaticFiles
 from app.errors import install_error_handlers
 from app.metrics import Metrics
 from app.parts import SAMPLE_MOUNT, build_parts
+from app.rate_buckets import limiter_for
 from app.routes import ask, check, feedback, health, openai_compat, sources, widget
 from app.security import BodySizeLimit, RateLimiter
+from core.db import Database
 from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import Embedder
+from ingest.store import ChromaStore
+
+log = logging.getLogger("careerqa")
 
 
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
     """The careerqa service. `embedder` lets tests share one loaded model across apps."""
     settings = settings or Settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # In a worker thread: building may run a first ingest, which has its own event loop.
-        parts = await run_in_threadpool(build_parts, settings, embedder)
+    def build() -> None:
+        parts = build_parts(settings, embedder, store=store, db=db)
         parts.start()
         app.state.parts = parts
         app.state.ready = True
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal store, db
+        # The store and the database first, in the foreground: an unreachable Chroma
+        # server or database stops the start at once.
+        store = await run_in_threadpool(ChromaStore.from_settings, settings)
+        db = await run_in_threadpool(Database.from_settings, settings)
+        app.state.limiter = limiter_for(settings, db)
+        starter = _Starter(build)
+        if settings.start_in_background:
+            # /healthz answers meanwhile; /readyz and the answering routes say "starting".
+            starter.start()
+            app.state.starter = starter
+        else:
+            await run_in_threadpool(starter.run)
+            if starter.error is not None:
+                raise starter.error
         try:
             yield
         finally:
             app.state.ready = False
-            await run_in_threadpool(parts.close)
+            await run_in_threadpool(starter.join)
+            parts = getattr(app.state, "parts", None)
+            if parts is not None:
+                await run_in_threadpool(parts.close)
+            else:
+                db.close()
+
+    store: ChromaStore | None = None
+    db: Database | None = None
 
     app = FastAPI(
         title="careerqa",
@@ -79,3 +110,26 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         app.include_router(module.router)
     app.mount(SAMPLE_MOUNT, StaticFiles(directory=SAMPLE_SITE_DIR, html=True), name="sample")
     return app
+
+
+class _Starter:
+    """Builds the parts (model, answerers, caches) on a thread; keeps the error if any."""
+
+    def __init__(self, build) -> None:
+        self._build = build
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self.run, name="careerqa-start", daemon=True)
+
+    def run(self) -> None:
+        try:
+            self._build()
+        except Exception as exc:  # shown by /readyz and the log; the process stays up
+            log.exception("the service could not start")
+            self.error = exc
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()

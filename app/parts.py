@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.answer.sentence_cache import SentenceCache, SentenceWarmer
+from app.answer.sentence_cache import SentenceCache, SentenceStage, SentenceWarmer
 from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
 from app.feedback import FeedbackStore
 from app.llm import OpenAIChat
+from app.refresher import GenerationWatcher
 from app.service import AskService
+from core import jobs
+from core.db import Database
 from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import Embedder, SentenceTransformerEmbedder
 from ingest.sources import LocalPath, SourceSpec
 from ingest.state import IngestState
 from ingest.store import ChromaStore
+from ingest.worker import Worker
 
 log = logging.getLogger("careerqa")
 
@@ -31,6 +33,7 @@ class Parts:
     """Everything a request may need, built once per app."""
 
     settings: Settings
+    db: Database
     embedder: Embedder
     store: ChromaStore
     state: IngestState
@@ -39,45 +42,64 @@ class Parts:
     checker: CitationChecker
     sentences: SentenceCache
     warmer: SentenceWarmer | None = None
-    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+    worker: Worker | None = None
+    watcher: GenerationWatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.watcher = GenerationWatcher(self.db, self.rebuild, self.settings.refresh_seconds)
 
     def start(self) -> None:
         if self.warmer is not None:
             self.warmer.start()
+        self.watcher.start()
+        if self.worker is not None:
+            self.worker.start()
 
-    def refresh(self) -> None:
-        """After an ingest or a deletion: rebuild the lexical index, embed new sentences."""
+    def rebuild(self) -> None:
+        """Rebuild the lexical index and embed new sentences (the watcher calls this)."""
         self.service.refresh()
         if self.warmer is not None:
             self.warmer.kick()
 
+    def refresh(self) -> None:
+        """After a change made here: catch up now rather than at the next poll."""
+        self.watcher.check()
+
     def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.watcher.stop()
         if self.warmer is not None:
             self.warmer.stop()
-        self.sentences.close()
-        self.feedback.close()
-        self.state.close()
+        self.db.close()
 
 
-def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
-    """Create the model, store and answering parts; ingest the sample corpus on first start."""
+def build_parts(settings: Settings, embedder: Embedder | None = None, *,
+                store: ChromaStore | None = None, db: Database | None = None) -> Parts:
+    """Create the model, store and answering parts; queue the sample corpus on first start."""
     # The store first: an unreachable Chroma server fails in a moment, not after the model loads.
-    store = ChromaStore.from_settings(settings)
+    store = store or ChromaStore.from_settings(settings)
+    db = db or Database.from_settings(settings)
     embedder = embedder or SentenceTransformerEmbedder(
         settings.embedding_model, settings.embedding_batch_size, threads=settings.torch_threads
     )
-    state = IngestState(settings.state_db)
+    state = IngestState(db)
     if store.count() == 0 and settings.ingest_sample_on_start:
-        ingest_sample(settings, embedder, store, state)
+        queue_sample(settings, db)
     llm = OpenAIChat.from_settings(settings) if settings.llm_base_url else None
     checker = CitationChecker.from_settings(settings, embedder, llm)
-    sentences = SentenceCache(settings.sentence_db, embedder.name, embedder.dim)
+    sentences = SentenceCache(db, embedder.name, embedder.dim)
     vectors = QuoteVectors(embedder, disk=sentences)
     service = AskService(settings, store, embedder, checker, llm=llm, vectors=vectors)
     warmer = (SentenceWarmer(sentences, embedder, service.retriever.chunks)
               if settings.sentence_warmup else None)
-    return Parts(settings, embedder, store, state, FeedbackStore(settings.feedback_db),
-                 service, checker, sentences, warmer)
+    parts = Parts(settings, db, embedder, store, state, FeedbackStore(db), service, checker,
+                  sentences, warmer)
+    if settings.worker_in_process:
+        stage = SentenceStage(sentences, embedder) if settings.sentence_vectors_at_ingest else None
+        parts.worker = Worker(settings, embedder, store, state, on_change=parts.refresh,
+                              after_store=stage)
+    return parts
 
 
 def sample_site_specs(site: Path, base_url: str) -> list[SourceSpec]:
@@ -87,21 +109,30 @@ def sample_site_specs(site: Path, base_url: str) -> list[SourceSpec]:
     sitemap ingest of the served site would leave them out.
     """
     return [LocalPath(path=site / section, base_url=f"{base_url}{section}/")
-            for section in ("articles", "case-studies")]
+            for section in _SAMPLE_SECTIONS]
+
+
+_SAMPLE_SECTIONS = ("articles", "case-studies")
 
 
 def ingest_sample(settings: Settings, embedder: Embedder, store: ChromaStore,
                   state: IngestState) -> None:
-    """First start: ingest the bundled articles, served by this app under /sample/."""
+    """Ingest the bundled articles here and now (benchmarks build their stores with it)."""
     from ingest.pipeline import Ingestor
 
-    log.info("store is empty: ingesting the bundled sample corpus")
-    started = time.perf_counter()
     base = settings.public_url.rstrip("/") + SAMPLE_MOUNT + "/"
     summary = Ingestor(settings, embedder, store, state, progress=False).run(
-        sample_site_specs(SAMPLE_SITE_DIR, base)
-    )
-    log.info("sample corpus ingested: %d pages, %d chunks in %.1f s",
-             summary.stored, summary.chunks_added, time.perf_counter() - started)
+        sample_site_specs(SAMPLE_SITE_DIR, base))
+    log.info("sample corpus ingested: %d pages, %d chunks", summary.stored, summary.chunks_added)
 
 
+def queue_sample(settings: Settings, db: Database) -> jobs.Job:
+    """First start: queue an ingest of the bundled articles, served by this app under
+    /sample/. Replicas starting together on an empty store join one job."""
+    base = settings.public_url.rstrip("/") + SAMPLE_MOUNT + "/"
+    sources = [{"local": {"path": str(SAMPLE_SITE_DIR / section),
+                          "base_url": f"{base}{section}/"}} for section in _SAMPLE_SECTIONS]
+    job, created = jobs.enqueue(db, {"sources": sources, "prune": False})
+    log.info("store is empty: %s the sample corpus ingest (job %d)",
+             "queued" if created else "joined", job.id)
+    return job

@@ -39,8 +39,6 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60  # the constant from Cormack et al. (2009); rank 1 in both lists scores 2/61
 _MMR_LAMBDA = 0.75  # relevance vs. novelty; novelty only breaks near-ties
-# How often a query may ask the store for its size (a count() is 1-4 ms at 10k chunks).
-_SIZE_CHECK_SECONDS = 1.0
 _NEAR_DUPLICATE = 0.8  # term Jaccard at which two chunks say the same thing (reposts)
 # Dense similarity this far above min_retrieval_score needs no lexical confirmation.
 _CONFIDENT_MARGIN = 0.15
@@ -185,7 +183,6 @@ class HybridRetriever:
         self.per_url = per_url
         self._lock = threading.Lock()
         self._index = _LexicalIndex([])
-        self._size_checked = 0.0
         self.refresh()
 
     def chunks(self) -> list[Chunk]:
@@ -208,7 +205,8 @@ class HybridRetriever:
         timings: dict[str, float] = {}
         clock = _Clock(timings)
         k = top_k or self.settings.top_k
-        index = self._current_index()
+        # Rebuilt by `refresh()` off the request path (app.refresher watches for changes).
+        index = self._index
         filtered = _has_filters(filters)
         # Over-fetch: fusion and diversity need spare candidates, filters need many more.
         pool = max(4 * k, 32)
@@ -293,20 +291,6 @@ class HybridRetriever:
         retrieval makes into the keyword index, so another index can replace it."""
         scores = index.scores(query_terms, mask)
         return [(index.chunks[i], float(scores[i])) for i in _top_positive(scores, n)]
-
-    def _current_index(self) -> _LexicalIndex:
-        """The index, rebuilt first if the store's size changed (an ingest by another
-        process); `refresh()` after an ingest remains the contract, this is a safety net."""
-        index = self._index
-        now = time.monotonic()
-        if now - self._size_checked < _SIZE_CHECK_SECONDS:
-            return index
-        self._size_checked = now
-        if self.store.count() != len(index.chunks):
-            with self._lock:
-                if self._index is index:  # not rebuilt by a concurrent request meanwhile
-                    self._index = _LexicalIndex(self.store.all_chunks())
-        return self._index
 
     def _supports(self, best_dense: float, text: str, evidence: list[Chunk]) -> bool:
         """Whether the sources answer `text`, judged from its best dense similarity.

@@ -32,11 +32,18 @@ class Settings(BaseSettings):
     )
 
     # --- storage
-    data_dir: Path = Field(Path("./data"), description="Holds the Chroma store and SQLite files.")
+    data_dir: Path = Field(
+        Path("./data"), description="Holds the embedded Chroma store and the SQLite records."
+    )
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (http://host:port); embedded store when unset."
     )
     collection: str = Field("careerqa", description="Chroma collection name.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the records database (postgresql://...); a SQLite file "
+        "in the data directory when unset.",
+    )
 
     # --- embedding and chunking
     embedding_model: str = Field(
@@ -92,26 +99,39 @@ class Settings(BaseSettings):
     sentence_warmup: bool = Field(
         True, description="Embed the stored sentences in the background, ahead of questions."
     )
+    sentence_vectors_at_ingest: bool = Field(
+        True, description="The ingest worker embeds each stored chunk's sentences into the "
+        "shared cache, so replicas need no warm-up of their own.",
+    )
+    start_in_background: bool = Field(
+        True, description="Load the model and caches after the server is up: /healthz "
+        "answers at once, /readyz once everything is loaded.",
+    )
+    refresh_seconds: float = Field(
+        2.0, gt=0, description="How often a replica polls the index generation for changes."
+    )
+    worker_in_process: bool = Field(
+        True, description="Run one ingest worker inside `careerqa serve` (the embedded mode)."
+    )
+    job_stale_seconds: float = Field(
+        60.0, gt=0, description="A running job whose worker has not beaten for this long is "
+        "taken over (resumed) by another worker.",
+    )
+    job_max_attempts: int = Field(3, ge=1, description="Runs of one job before it is failed.")
     torch_threads: int = Field(
         0, ge=0, description="CPU threads for the model in the service; 0 keeps torch's default."
     )
 
-    @field_validator("chroma_url", "llm_base_url", "admin_api_key", "llm_api_key", mode="before")
+    @field_validator("chroma_url", "database_url", "llm_base_url", "admin_api_key",
+                     "llm_api_key", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
     @property
-    def state_db(self) -> Path:
-        return self.data_dir / "ingest_state.sqlite3"
-
-    @property
-    def sentence_db(self) -> Path:
-        return self.data_dir / "sentence_vectors.sqlite3"
-
-    @property
-    def feedback_db(self) -> Path:
-        return self.data_dir / "feedback.sqlite3"
+    def sqlite_path(self) -> Path:
+        """The records database when no `database_url` is set."""
+        return self.data_dir / "careerqa.sqlite3"
 
     @property
     def chroma_path(self) -> Path:

@@ -17,6 +17,8 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
     p = sub.add_parser("ingest", help="pipeline vs raw model throughput; re-ingest speed-up")
     p.add_argument("--pages", type=_positive, default=2000, help="generated pages to ingest")
+    p.add_argument("--sentence-stage", action="store_true",
+                   help="also time an ingest with the worker's sentence-vector stage")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_ingest)
     p = sub.add_parser("query", help="/v1/ask latency at several corpus sizes vs a baseline")
@@ -49,7 +51,8 @@ def _sizes(text: str) -> list[int]:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench_ingest import run
 
-    print(json.dumps(run(pages=args.pages, out=args.out), indent=2))
+    print(json.dumps(run(pages=args.pages, out=args.out, sentence_stage=args.sentence_stage),
+                     indent=2))
     return 0
 
 

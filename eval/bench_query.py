@@ -151,7 +151,7 @@ def bench_settings(data_dir: Path) -> Settings:
     return Settings(
         _env_file=None, data_dir=data_dir, chroma_url=None, ingest_sample_on_start=False,
         rate_limit_per_minute=0, answer_mode="extractive", llm_base_url=None, api_keys=[],
-        sentence_warmup=True,
+        sentence_warmup=True, start_in_background=False,
     )
 
 
@@ -202,7 +202,7 @@ def build_store(size: int, embedder: Embedder, root: Path, *, reuse: bool) -> Be
     shutil.rmtree(data_dir, ignore_errors=True)
     started = time.perf_counter()
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     try:
         ingest_sample(settings, embedder, store, state)
     finally:

@@ -121,11 +121,18 @@ def _make_checker_set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from core.db import Database
     from eval.feedback import export_feedback
     from eval.runner import _local_store
 
     out = args.out or RESULTS_DIR / "feedback"
-    summary = export_feedback(settings.feedback_db, settings.state_db, out, _local_store(settings))
+    if not settings.database_url and not settings.sqlite_path.is_file():
+        raise DatasetError(f"no feedback database at {settings.sqlite_path}")
+    db = Database.from_settings(settings)
+    try:
+        summary = export_feedback(db, out, _local_store(settings))
+    finally:
+        db.close()
     data = {"rows": summary.rows, "checker_cases": summary.checker_cases,
             "question_cases": summary.question_cases, "source_changed": summary.source_changed,
             "checker_file": str(summary.checker_path),

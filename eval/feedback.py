@@ -10,14 +10,15 @@ the reader may have been right about the old text and wrong about the new one.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.check.claims import parse_markers
-from eval.datasets import DatasetError, write_jsonl
+from app.feedback import FeedbackStore
+from core.db import Database
+from eval.datasets import write_jsonl
+from ingest.state import IngestState
 
 EXPORTED_RATINGS = ("flag", "down")
 
@@ -32,46 +33,15 @@ class ExportSummary:
     questions_path: Path
 
 
-def _connect_read_only(path: Path, what: str) -> sqlite3.Connection:
-    if not path.is_file():
-        raise DatasetError(f"no {what} at {path}")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    db.row_factory = sqlite3.Row
-    return db
-
-
-def read_feedback(path: Path) -> list[dict[str, Any]]:
+def read_feedback(db: Database) -> list[dict[str, Any]]:
     """Flag and thumbs-down rows, oldest first, with the citation JSON decoded."""
-    db = _connect_read_only(path, "feedback database")
-    try:
-        rows = [dict(r) for r in db.execute(
-            "SELECT id, at, rating, question, answer, comment, sentence, citation FROM feedback "
-            "WHERE rating IN (?, ?) ORDER BY id", EXPORTED_RATINGS)]
-    except sqlite3.DatabaseError as exc:
-        raise DatasetError(f"{path}: not a careerqa feedback database ({exc})") from exc
-    finally:
-        db.close()
-    for row in rows:
-        raw = row.get("citation")
-        try:
-            row["citation"] = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            row["citation"] = None  # unreadable citation: the row still makes a question case
-    return rows
+    return FeedbackStore(db).all(EXPORTED_RATINGS)
 
 
-def current_hashes(state_db: Path) -> dict[str, str] | None:
-    """URL -> current document hash from the ingest state; None when there is no state."""
-    if not state_db.is_file():
-        return None
-    db = _connect_read_only(state_db, "ingest state")
-    try:
-        return {r["url"]: r["doc_hash"] for r in db.execute(
-            "SELECT url, doc_hash FROM pages WHERE status = 'stored'") if r["doc_hash"]}
-    except sqlite3.DatabaseError as exc:
-        raise DatasetError(f"{state_db}: not a careerqa ingest state ({exc})") from exc
-    finally:
-        db.close()
+def current_hashes(db: Database) -> dict[str, str]:
+    """URL -> current document hash of every stored page."""
+    return {p.url: p.doc_hash for p in IngestState(db).pages()
+            if p.status == "stored" and p.doc_hash}
 
 
 def source_status(citation: dict[str, Any] | None, hashes: dict[str, str] | None) -> str | None:
@@ -128,12 +98,10 @@ def question_case(row: dict[str, Any], status: str | None) -> dict[str, Any]:
     }
 
 
-def export_feedback(
-    feedback_db: Path, state_db: Path, out_dir: Path, store: Any | None = None
-) -> ExportSummary:
+def export_feedback(db: Database, out_dir: Path, store: Any | None = None) -> ExportSummary:
     """Write feedback_checker.jsonl and feedback_questions.jsonl into `out_dir`."""
-    rows = read_feedback(feedback_db)
-    hashes = current_hashes(state_db)
+    rows = read_feedback(db)
+    hashes = current_hashes(db)
     chunks: dict[str, str] = {}
     wanted = [r["citation"]["chunk_id"] for r in rows
               if r.get("citation") and r["citation"].get("chunk_id")]

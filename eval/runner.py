@@ -111,8 +111,10 @@ def _targets(options: RunOptions, settings: Settings, embedder: Any) -> Iterator
 
     from app.main import create_app
 
-    # Rate limiting protects a public deployment from clients, not the app from its eval.
-    local = settings.model_copy(update={"rate_limit_per_minute": 0})
+    # Rate limiting protects a public deployment from clients, not the app from its eval;
+    # the run needs the loaded parts as soon as the app is up.
+    local = settings.model_copy(update={"rate_limit_per_minute": 0,
+                                        "start_in_background": False})
     app = create_app(local, embedder=embedder)
     with TestClient(app) as client:
         parts = app.state.parts

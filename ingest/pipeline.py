@@ -4,7 +4,9 @@ Fetching, extraction and chunking run on the event loop while embedding runs in 
 worker thread (torch releases the GIL), so on a CPU machine everything else hides
 behind the model. Each page is written to the store and then to the state record,
 page by page: an interrupted run loses nothing already stored and the next run
-finishes the job.
+finishes the job. A pending-write record opened before each store write and closed
+with its state write names any page a killed run left half-written; every run starts
+by reconciling those (`_Run.reconcile`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,12 +99,18 @@ class Ingestor:
         state: IngestState,
         *,
         progress: bool | None = None,
+        on_progress: Callable[[dict], None] | None = None,
+        after_store: Callable[[list[Chunk]], None] | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.state = state
         self.progress = sys.stderr.isatty() if progress is None else progress
+        # Called with the summary so far after every stored batch (a job's progress).
+        self.on_progress = on_progress
+        # A last stage run on each stored batch's chunks (the worker's sentence vectors).
+        self.after_store = after_store
 
     def run(self, specs: list[SourceSpec], *, prune: bool = False) -> IngestSummary:
         return asyncio.run(self.arun(specs, prune=prune))
@@ -118,6 +127,8 @@ class _Run:
         self.embedder = ingestor.embedder
         self.store = ingestor.store
         self.state = ingestor.state
+        self.on_progress = ingestor.on_progress
+        self.after_store = ingestor.after_store
         self.specs = specs
         self.summary = IngestSummary()
         self.id = self.state.start_run()
@@ -141,8 +152,27 @@ class _Run:
             return st.etag, st.last_modified
         return None
 
+    def reconcile(self) -> None:
+        """Tidy the pages a killed run wrote to the store but never recorded.
+
+        Only chunks of the recorded version survive: a new page loses all of its chunks,
+        a changed page keeps its old ones (its new ones come back when it is fetched).
+        """
+        changed = False
+        for url, _pending_hash in self.state.pending_writes():
+            page = self.state.get(url)
+            keep = page.doc_hash if page and page.status == "stored" else None
+            removed = self.store.delete_document(url, keep_hash=keep)
+            self.state.drop_pending(url)
+            self.summary.chunks_removed += removed
+            changed = changed or removed > 0
+            self.decide(url, "reconciled", f"{removed} unrecorded chunks removed")
+        if changed:
+            self.state.bump_generation()
+
     async def execute(self, prune: bool) -> IngestSummary:
         started = time.perf_counter()
+        self.reconcile()
         consumer = asyncio.create_task(self._embed_and_store())
         try:
             async with Fetcher.from_settings(self.settings) as fetcher:
@@ -167,8 +197,8 @@ class _Run:
             await consumer
             if self.bar is not None:
                 self.bar.close()
-        if prune:
-            self._prune()
+        if prune and self._prune():
+            self.state.bump_generation()
         self.summary.wall_seconds = time.perf_counter() - started
         self.state.finish_run(self.id, self.summary.as_dict())
         return self.summary
@@ -325,6 +355,15 @@ class _Run:
             t0 = time.perf_counter()
             stored = await asyncio.to_thread(self._write, *item)
             self._timed("store", t0)
+            # Every replica refreshes what it caches when the generation moves: the batch
+            # is answerable before its sentence vectors exist (answers embed on demand).
+            await asyncio.to_thread(self.state.bump_generation)
+            if self.after_store is not None:
+                t0 = time.perf_counter()
+                await asyncio.to_thread(self.after_store, [c for p in item[0] for c in p.chunks])
+                self._timed("after_store", t0)
+            if self.on_progress is not None:
+                self.on_progress(self.summary.as_dict())
             if self.bar is not None:
                 self.bar.update(stored)
 
@@ -333,6 +372,7 @@ class _Run:
         offset = 0
         for pending in batch:
             doc, n = pending.doc, len(pending.chunks)
+            self.state.begin_write(doc.url, doc.hash)
             removed = self.store.replace_document(
                 doc.url, pending.chunks, vectors[offset : offset + n]
             )
@@ -340,7 +380,7 @@ class _Run:
             # An older copy of the same text under a larger URL gives way to this one.
             for other in self._stored_copies(doc):
                 self._mark_duplicate(other, doc.url, doc, self.state.get(other).source)
-            self.state.upsert(
+            self.state.finish_write(
                 doc.url, status="stored", source=pending.source, title=doc.title,
                 doc_hash=doc.hash, etag=doc.etag, last_modified=doc.last_modified,
                 fetched_at=doc.fetched_at or now_iso(), chunk_count=n, error=None, reason=None,
@@ -359,7 +399,7 @@ class _Run:
         other = self.state.find_by_hash(doc.hash, exclude_url=doc.url)
         return [other] if other else []
 
-    def _prune(self) -> None:
+    def _prune(self) -> bool:
         sources = {spec.label for spec in self.specs}
         for page in self.state.pages():
             vanished = page.source in sources and page.url not in self.seen
@@ -369,6 +409,7 @@ class _Run:
                 self.state.delete(page.url)
                 self.state.log(self.id, page.url, "pruned", "no longer in its source")
                 self.summary.pruned.append(page.url)
+        return bool(self.summary.pruned)
 
 
 def _progress_bar(enabled: bool):

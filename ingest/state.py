@@ -1,54 +1,21 @@
-"""The ingest's memory: per-URL state and an audit log of every fetch decision, in SQLite."""
+"""The ingest's memory: per-URL state and an audit log of every fetch decision.
+
+Kept in the records database (`core.db`), so every replica and worker sees the same
+pages; each method is its own unit of work.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from pathlib import Path
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS pages (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    reason TEXT,
-    error TEXT,
-    title TEXT,
-    doc_hash TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    fetched_at TEXT,
-    chunk_count INTEGER NOT NULL DEFAULT 0,
-    duplicate_of TEXT,
-    near_duplicate_of TEXT,
-    signature TEXT,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id INTEGER,
-    at TEXT NOT NULL,
-    url TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    detail TEXT
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    summary TEXT
-);
-CREATE TABLE IF NOT EXISTS links (
-    url TEXT PRIMARY KEY,
-    targets TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS log_url ON log(url);
-"""
+from sqlalchemy import delete, select, update
+
+from core import generation
+from core.db import Database
+from core.settings import Settings
+from core.tables import LinkRow, LogRow, PageRow, PendingWriteRow, RunRow
 
 
 def now_iso() -> str:
@@ -74,114 +41,131 @@ class PageState:
     updated_at: str
 
 
+_PAGE_FIELDS = [f.name for f in fields(PageState)]
+
+
+def _page(row: PageRow) -> PageState:
+    return PageState(**{name: getattr(row, name) for name in _PAGE_FIELDS})
+
+
 class IngestState:
-    """SQLite-backed record of what is stored and why; every write is its own transaction.
+    """What is stored and why, in the records database; safe to share between threads."""
 
-    One connection is shared by the event loop and the store-writer thread, so every
-    statement and transaction holds a lock.
-    """
+    def __init__(self, db: Database, *, owns_db: bool = False) -> None:
+        self.db = db
+        self._owns_db = owns_db
 
-    def __init__(self, path: Path) -> None:
-        self._lock = threading.RLock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IngestState:
+        return cls(Database.from_settings(settings), owns_db=True)
 
     def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _rows(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        if self._owns_db:
+            self.db.close()
 
     # --- runs and audit log
     def start_run(self) -> int:
-        with self._tx() as db:
-            cur = db.execute("INSERT INTO runs(started_at) VALUES (?)", (now_iso(),))
-            return int(cur.lastrowid or 0)
+        with self.db.session() as s:
+            run = RunRow(started_at=now_iso())
+            s.add(run)
+            s.flush()
+            return int(run.id)
 
     def finish_run(self, run_id: int, summary: dict) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE runs SET finished_at=?, summary=? WHERE id=?",
-                (now_iso(), json.dumps(summary), run_id),
-            )
+        with self.db.session() as s:
+            s.execute(update(RunRow).where(RunRow.id == run_id)
+                      .values(finished_at=now_iso(), summary=json.dumps(summary)))
 
     def log(self, run_id: int | None, url: str, decision: str, detail: str = "") -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO log(run_id, at, url, decision, detail) VALUES (?,?,?,?,?)",
-                (run_id, now_iso(), url, decision, detail),
-            )
+        with self.db.session() as s:
+            s.add(LogRow(run_id=run_id, at=now_iso(), url=url, decision=decision, detail=detail))
 
     def log_entries(self, url: str | None = None, limit: int = 200) -> list[dict]:
-        sql = "SELECT run_id, at, url, decision, detail FROM log"
-        args: tuple = ()
+        query = select(LogRow.run_id, LogRow.at, LogRow.url, LogRow.decision, LogRow.detail)
         if url:
-            sql += " WHERE url=?"
-            args = (url,)
-        sql += " ORDER BY id DESC LIMIT ?"
-        return [dict(r) for r in self._rows(sql, (*args, limit))]
+            query = query.where(LogRow.url == url)
+        with self.db.session() as s:
+            rows = s.execute(query.order_by(LogRow.id.desc()).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def bump_generation(self) -> int:
+        return generation.bump(self.db)
 
     # --- pages
     def get(self, url: str) -> PageState | None:
-        rows = self._rows("SELECT * FROM pages WHERE url=?", (url,))
-        return PageState(**dict(rows[0])) if rows else None
+        with self.db.session() as s:
+            row = s.get(PageRow, url)
+            return _page(row) if row else None
 
     def pages(self) -> list[PageState]:
-        return [PageState(**dict(r)) for r in self._rows("SELECT * FROM pages ORDER BY url")]
+        with self.db.session() as s:
+            return [_page(r) for r in s.scalars(select(PageRow).order_by(PageRow.url))]
 
     def find_by_hash(self, doc_hash: str, exclude_url: str) -> str | None:
-        rows = self._rows(
-            "SELECT url FROM pages WHERE doc_hash=? AND status='stored' AND url<>? LIMIT 1",
-            (doc_hash, exclude_url),
-        )
-        return rows[0]["url"] if rows else None
+        with self.db.session() as s:
+            return s.scalar(select(PageRow.url).where(
+                PageRow.doc_hash == doc_hash, PageRow.status == "stored",
+                PageRow.url != exclude_url).order_by(PageRow.url).limit(1))
+
+    def duplicates_of(self, url: str) -> list[PageState]:
+        """Pages recorded as exact copies of `url` (left out of the index because of it)."""
+        with self.db.session() as s:
+            rows = s.scalars(select(PageRow).where(
+                PageRow.duplicate_of == url, PageRow.status == "duplicate").order_by(PageRow.url))
+            return [_page(r) for r in rows]
 
     def signatures(self) -> list[tuple[str, str]]:
-        rows = self._rows(
-            "SELECT url, signature FROM pages WHERE status='stored' AND signature IS NOT NULL"
-        )
-        return [(r["url"], r["signature"]) for r in rows]
+        with self.db.session() as s:
+            rows = s.execute(select(PageRow.url, PageRow.signature).where(
+                PageRow.status == "stored", PageRow.signature.is_not(None)))
+            return [(u, sig) for u, sig in rows]
 
-    def upsert(self, url: str, **fields: object) -> None:
-        fields["updated_at"] = now_iso()
-        with self._tx() as db:
-            current = db.execute("SELECT 1 FROM pages WHERE url=?", (url,)).fetchone()
-            if current is None:
-                fields.setdefault("status", "stored")
-                cols = ["url", *fields]
-                db.execute(
-                    f"INSERT INTO pages({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
-                    (url, *fields.values()),
-                )
-            else:
-                sets = ",".join(f"{k}=?" for k in fields)
-                db.execute(f"UPDATE pages SET {sets} WHERE url=?", (*fields.values(), url))
+    def upsert(self, url: str, **values: object) -> None:
+        with self.db.session() as s:
+            _upsert(s, url, values)
 
     def delete(self, url: str) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM pages WHERE url=?", (url,))
-            db.execute("DELETE FROM links WHERE url=?", (url,))
+        with self.db.session() as s:
+            s.execute(delete(PageRow).where(PageRow.url == url))
+            s.execute(delete(LinkRow).where(LinkRow.url == url))
+
+    # --- the store write in flight (see core.tables.PendingWriteRow)
+    def begin_write(self, url: str, doc_hash: str) -> None:
+        with self.db.session() as s:
+            s.merge(PendingWriteRow(url=url, doc_hash=doc_hash, at=now_iso()))
+
+    def finish_write(self, url: str, **values: object) -> None:
+        """Record a page as stored and close its pending write, in one unit of work."""
+        with self.db.session() as s:
+            _upsert(s, url, values)
+            s.execute(delete(PendingWriteRow).where(PendingWriteRow.url == url))
+
+    def pending_writes(self) -> list[tuple[str, str]]:
+        with self.db.session() as s:
+            return [(u, h) for u, h in s.execute(
+                select(PendingWriteRow.url, PendingWriteRow.doc_hash))]
+
+    def drop_pending(self, url: str) -> None:
+        with self.db.session() as s:
+            s.execute(delete(PendingWriteRow).where(PendingWriteRow.url == url))
 
     # --- crawled pages' links, followed again when a page comes back 304
     def page_links(self, url: str) -> list[str] | None:
-        rows = self._rows("SELECT targets FROM links WHERE url=?", (url,))
-        return json.loads(rows[0]["targets"]) if rows else None
+        with self.db.session() as s:
+            targets = s.scalar(select(LinkRow.targets).where(LinkRow.url == url))
+        return json.loads(targets) if targets is not None else None
 
     def remember_links(self, url: str, links: list[str]) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO links VALUES (?, ?)", (url, json.dumps(links)))
+        with self.db.session() as s:
+            s.merge(LinkRow(url=url, targets=json.dumps(links)))
+
+
+def _upsert(s, url: str, values: dict[str, object]) -> None:
+    values = {**values, "updated_at": now_iso()}
+    row = s.get(PageRow, url)
+    if row is None:
+        values.setdefault("status", "stored")
+        s.add(PageRow(url=url, **values))
+        return
+    for name, value in values.items():
+        setattr(row, name, value)

@@ -16,7 +16,9 @@ class VectorStore(Protocol):
 
     def replace_document(self, url: str, chunks: list[Chunk], vectors: np.ndarray) -> int: ...
 
-    def delete_document(self, url: str) -> int: ...
+    def delete_document(self, url: str, keep_hash: str | None = None) -> int: ...
+
+    def document(self, url: str) -> tuple[list[Chunk], np.ndarray]: ...
 
     def ids_for(self, url: str) -> set[str]: ...
 
@@ -92,11 +94,26 @@ class ChromaStore:
             self._col.delete(ids=stale)
         return len(stale)
 
-    def delete_document(self, url: str) -> int:
-        ids = sorted(self.ids_for(url))
+    def delete_document(self, url: str, keep_hash: str | None = None) -> int:
+        """Delete a document's chunks (all, or all but those of version `keep_hash`)."""
+        if keep_hash is None:
+            ids = sorted(self.ids_for(url))
+        else:
+            res = self._col.get(where={"url": url}, include=["metadatas"])
+            ids = sorted(cid for cid, meta in zip(res["ids"], res["metadatas"], strict=True)
+                         if meta.get("doc_hash") != keep_hash)
         if ids:
             self._col.delete(ids=ids)
         return len(ids)
+
+    def document(self, url: str) -> tuple[list[Chunk], np.ndarray]:
+        """A document's chunks in reading order, with their stored vectors."""
+        res = self._col.get(where={"url": url}, include=["documents", "metadatas", "embeddings"])
+        rows = sorted(zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"],
+                          strict=True), key=lambda r: int(r[2].get("position") or 0))
+        chunks = [Chunk.from_stored(cid, text, meta) for cid, text, meta, _ in rows]
+        vectors = np.asarray([vec for *_, vec in rows], dtype=np.float32)
+        return chunks, vectors
 
     def ids_for(self, url: str) -> set[str]:
         return set(self._col.get(where={"url": url}, include=[])["ids"])

@@ -21,7 +21,9 @@ def make_settings(data_dir: Path, **overrides) -> Settings:
     base = {"data_dir": data_dir, "crawl_host_delay": 0.0, "fetch_timeout": 3.0,
             "max_retry_after": 2.0, "rate_limit_per_minute": 0,
             # Background embedding would compete with the tests; its own tests turn it on.
-            "sentence_warmup": False}
+            "sentence_warmup": False,
+            # The app is built before the `with` block returns; a test polls changes fast.
+            "start_in_background": False, "refresh_seconds": 0.2}
     return Settings(_env_file=None, **{**base, **overrides})
 
 
@@ -47,7 +49,7 @@ def sample_settings(tmp_path_factory, embedder) -> Settings:
 
     settings = make_settings(tmp_path_factory.mktemp("sample") / "data",
                              ingest_sample_on_start=False)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
              progress=False).run(sample_site_specs(SAMPLE_SITE_DIR, SAMPLE_BASE))
     state.close()
@@ -91,3 +93,14 @@ def fake_llm() -> Iterator[FakeOpenAI]:
     """A local OpenAI-protocol server replying with what each test scripts."""
     with serve_openai() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server on loopback for the session (Debian's package)."""
+    from tests.postgres_server import postgres_missing, serve_postgres
+
+    if (why := postgres_missing()) is not None:
+        pytest.skip(why)
+    with serve_postgres() as url:
+        yield url

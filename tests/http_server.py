@@ -104,6 +104,18 @@ def slow(seconds: float, body: bytes | None = None) -> Route:
     return respond(Reply(body=body or html_page("Slow"), delay=seconds))
 
 
+def held_until(release: threading.Event, timeout: float = 60) -> Route:
+    """An article the server holds back until the test sets `release` (a page that drips
+    for as long as the test needs, without any timing)."""
+    page = html_page("Held page", "Staff engineers sponsor quiet people. " * 30)
+
+    def route(_request: Request) -> Reply:
+        release.wait(timeout)
+        return Reply(body=page)
+
+    return route
+
+
 def oversized(size: int, send_length: bool = False) -> Route:
     """An HTML page of `size` bytes, by default streamed without a Content-Length."""
     head = b"<!doctype html><html><body><p>"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -21,7 +21,7 @@ from app.main import create_app
 from core.settings import Settings
 from tests.corpus_fixture import SAMPLE_BASE_URL, sample_documents_by_url
 from tests.openai_server import RESULT, WIFI, FakeOpenAI, Reply, source_saying, sources_in
-from tests.widget_support import run_service
+from tests.widget_support import feedback_rows, run_service
 
 PORTAL = "How did the Portal team reduce video call drops?"
 KNOWN_ANSWERS = {
@@ -492,10 +492,25 @@ def test_made_up_bearer_tokens_do_not_escape_the_limit(limited):
 # --- feedback ---------------------------------------------------------------------------------
 
 
-def feedback_rows(settings: Settings) -> list[dict[str, Any]]:
-    with sqlite3.connect(settings.feedback_db) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute("SELECT * FROM feedback ORDER BY id")]
+
+
+def test_200_concurrent_feedback_posts_get_200_distinct_ids(client, sample_settings):
+    """One shared connection and `lastrowid` once handed the same id to several requests."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(n: int) -> int:
+        response = client.post("/v1/feedback", json={
+            "rating": "up", "question": f"concurrent feedback {n}", "answer": "a"})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    with ThreadPoolExecutor(50) as pool:
+        ids = list(pool.map(post, range(200)))
+    assert len(set(ids)) == 200
+    rows = {row["id"]: row["question"] for row in feedback_rows(sample_settings)}
+    # Each id names the row its own request wrote.
+    assert {rows[i] for i in ids} == {f"concurrent feedback {n}" for n in range(200)}
+    assert [rows[i] for i in ids] == [f"concurrent feedback {n}" for n in range(200)]
 
 
 def test_feedback_is_stored_with_the_flagged_citation(client, ask, sample_settings):
@@ -613,6 +628,18 @@ def test_root_serves_the_demo_page_with_the_widget(client):
 # --- admin ingest over HTTP -------------------------------------------------------------------
 
 
+def await_job(admin: TestClient, job_id: int, timeout: float = 120) -> dict[str, Any]:
+    """Poll GET /v1/ingest/{id} until the job is done or failed (the in-process worker runs
+    it), then wait for the index generation the job left to be served."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = admin.get(f"/v1/ingest/{job_id}", headers=bearer(ADMIN_KEY)).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"ingest job {job_id} still {job['status']} after {timeout} s")
+
+
 def test_admin_ingest_lists_answers_from_and_deletes_a_page(settings, sample_site, embedder):
     settings = settings.model_copy(update={"admin_api_key": ADMIN_KEY,
                                            "ingest_sample_on_start": False})
@@ -622,14 +649,17 @@ def test_admin_ingest_lists_answers_from_and_deletes_a_page(settings, sample_sit
         assert admin.post("/v1/ask", json={"question": "What is SizeBot?"}).json()[
             "covered"] is False
 
-        ingested = admin.post("/v1/ingest", json={"sources": [{"urls": [url]}]},
-                              headers=bearer(ADMIN_KEY))
-        assert ingested.status_code == 200, ingested.text
-        assert ingested.json()["stored"] == 1 and ingested.json()["chunks_added"] > 0
+        queued = admin.post("/v1/ingest", json={"sources": [{"urls": [url]}]},
+                            headers=bearer(ADMIN_KEY))
+        assert queued.status_code == 202, queued.text
+        job = await_job(admin, queued.json()["id"])
+        assert job["status"] == "done", job
+        summary = job["summary"]
+        assert summary["stored"] == 1 and summary["chunks_added"] > 0
 
         (source,) = admin.get("/v1/sources").json()
         assert source["url"] == url and source["status"] == "stored"
-        assert source["chunks"] == ingested.json()["chunks_added"]
+        assert source["chunks"] == summary["chunks_added"]
         assert source["title"] == "Automating APK Size Regressions Out of Existence"
 
         answer = admin.post("/v1/ask", json={"question": "What is SizeBot?"}).json()
@@ -637,7 +667,7 @@ def test_admin_ingest_lists_answers_from_and_deletes_a_page(settings, sample_sit
 
         deleted = admin.delete(f"/v1/sources/{source['id']}", headers=bearer(ADMIN_KEY))
         assert deleted.json() == {"id": source["id"], "url": url,
-                                  "chunks_removed": source["chunks"]}
+                                  "chunks_removed": source["chunks"], "promoted": None}
         assert admin.get("/v1/sources").json() == []
         assert admin.get("/readyz").json()["chunks"] == 0
         after = admin.post("/v1/ask", json={"question": "What is SizeBot?"}).json()

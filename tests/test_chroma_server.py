@@ -104,7 +104,7 @@ def pages(tmp_path_factory) -> Path:
 
 
 def ingest(settings, embedder, folder: Path):
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     try:
         return Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
                         progress=False).run([LocalPath(folder, SAMPLE_BASE_URL + "case-studies/")])

@@ -7,6 +7,7 @@ import json
 
 from app.feedback import FeedbackStore
 from app.models import Citation, FeedbackRequest
+from core.db import Database
 from core.settings import Settings
 from eval.cli import EXIT_OK, EXIT_USAGE, register
 from eval.datasets import load_checker_cases, load_questions
@@ -27,7 +28,8 @@ def _citation(url: str, content_hash: str, quote: str) -> Citation:
 
 def _settings(tmp_path) -> Settings:
     settings = Settings(data_dir=tmp_path / "data", _env_file=None)
-    feedback = FeedbackStore(settings.feedback_db)
+    db = Database.from_settings(settings)
+    feedback = FeedbackStore(db)
     feedback.add(FeedbackRequest(
         rating="flag", question="How much did Portal call drops fall?",
         answer="Drops fell by 50% [1].", sentence="Drops fell by 50% [1].",
@@ -42,17 +44,18 @@ def _settings(tmp_path) -> Settings:
     feedback.add(FeedbackRequest(rating="down", question="What is a staff engineer?",
                                  answer="Someone senior."))
     feedback.add(FeedbackRequest(rating="up", question="Nice", answer="Thanks."))
-    feedback.close()
-    state = IngestState(settings.state_db)
+    state = IngestState(db)
     state.upsert(PORTAL, status="stored", doc_hash="hash-now")
     state.upsert(TRUST, status="stored", doc_hash="hash-later")  # edited since the answer
-    state.close()
+    db.close()
     return settings
 
 
 def test_flags_and_thumbs_down_become_cases_and_changed_sources_are_marked(tmp_path):
     settings = _settings(tmp_path)
-    summary = export_feedback(settings.feedback_db, settings.state_db, tmp_path / "out")
+    db = Database.from_settings(settings)
+    summary = export_feedback(db, tmp_path / "out")
+    db.close()
     assert (summary.rows, summary.checker_cases, summary.question_cases) == (3, 2, 3)
     assert summary.source_changed == 1
 

@@ -40,7 +40,7 @@ def ingest(settings, embedder):
     """An ingestor over a fresh store; returns (run, store, state, counting embedder)."""
     counting = CountingEmbedder(embedder)
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     ingestor = Ingestor(settings, counting, store, state, progress=False)
     yield ingestor, store, state, counting
     state.close()
@@ -101,7 +101,7 @@ def test_chunks_are_embedded_with_their_title_and_headings(settings, embedder, t
             return embedder.embed(texts)
 
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     Ingestor(settings, Recording(), store, state, progress=False).run(
         [LocalPath(path=site, base_url="https://blog.example/")])
     state.close()
@@ -194,7 +194,7 @@ def test_bad_pages_are_recorded_with_reasons_while_the_rest_goes_on(sample_site,
                                                                      embedder):
     settings = make_settings(tmp_path / "data", fetch_max_bytes=1_000_000, fetch_timeout=1.0)
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     ingestor = Ingestor(settings, embedder, store, state, progress=False)
     bad = ["/bad/404", "/bad/500", "/bad/slow", "/bad/huge", "/bad/pdf", "/bad/invalid-utf8"]
     good = [ARTICLE, "/bad/429", "articles/technical-depth.html"]
@@ -266,7 +266,7 @@ def _stored_count(db: Path) -> int:
 def test_ingest_killed_half_way_then_rerun_matches_a_clean_run(sample_site, tmp_path, embedder):
     sitemap = sample_site.url_for("sitemap.xml")
     clean = make_settings(tmp_path / "clean")
-    clean_state = IngestState(clean.state_db)
+    clean_state = IngestState.from_settings(clean)
     Ingestor(clean, embedder, ChromaStore.from_settings(clean), clean_state,
              progress=False).run([Sitemap(url=sitemap)])
     clean_state.close()
@@ -278,15 +278,70 @@ def test_ingest_killed_half_way_then_rerun_matches_a_clean_run(sample_site, tmp_
     cmd = [sys.executable, "-m", "app.cli", "ingest", "--sitemap", sitemap]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while _stored_count(data / "ingest_state.sqlite3") < 5 and time.monotonic() < deadline:
+    while _stored_count(data / "careerqa.sqlite3") < 5 and time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert 5 <= _stored_count(data / "ingest_state.sqlite3") < 25  # really half-way
+    assert 5 <= _stored_count(data / "careerqa.sqlite3") < 25  # really half-way
 
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
 
     resumed = make_settings(data)
     assert chunk_ids(ChromaStore.from_settings(resumed)) == expected
+
+
+class _KilledAfterStoreWrite(ChromaStore):
+    """The real store, with the process "killed" right after a page's chunks are written
+    and before the pipeline records them."""
+
+    def __init__(self, inner: ChromaStore) -> None:
+        self.__dict__.update(inner.__dict__)
+
+    def replace_document(self, url, chunks, vectors) -> int:
+        super().replace_document(url, chunks, vectors)
+        raise SystemExit("killed between the store write and the state write")
+
+
+def test_a_page_written_to_the_store_but_never_recorded_is_removed_by_the_next_run(
+        sample_site, site_copy, settings, embedder):
+    url = sample_site.url_for(ARTICLE)
+    store = ChromaStore.from_settings(settings)
+    state = IngestState.from_settings(settings)
+    killed = Ingestor(settings, embedder, _KilledAfterStoreWrite(store), state, progress=False)
+    with pytest.raises(SystemExit):
+        killed.run([UrlList(urls=[url])])
+    assert store.ids_for(url) and state.get(url) is None  # the crash window
+
+    # The page is gone from its site before the next run, which ingests something else:
+    # its orphaned chunks would otherwise answer questions for good.
+    (site_copy / ARTICLE).unlink()
+    summary = Ingestor(settings, embedder, store, state, progress=False).run(
+        [UrlList(urls=[sample_site.url_for("articles/building-trust.html")])])
+    assert store.ids_for(url) == set()
+    assert summary.stored == 1 and summary.chunks_removed > 0
+    assert any(e["decision"] == "reconciled" for e in state.log_entries(url=url))
+    state.close()
+
+
+def test_removing_a_page_indexes_its_recorded_duplicate_at_once(sample_site, site_copy, ingest):
+    from ingest.removal import remove_page
+
+    ingestor, store, state, counting = ingest
+    mirror = sample_site.url_for("mirror/ownership.html")
+    original = sample_site.url_for(ARTICLE)
+    sample_site.write("mirror/ownership.html", (site_copy / ARTICLE).read_bytes())
+    ingestor.run([UrlList(urls=[original, mirror])])
+    before = {c.position: c.text for c in store.document(original)[0]}
+    assert state.get(mirror).status == "duplicate" and not store.ids_for(mirror)
+    embedded = counting.texts
+
+    removal = remove_page(original, store, state)
+    assert removal.promoted == mirror and store.ids_for(original) == set()
+    chunks, vectors = store.document(mirror)
+    assert {c.position: c.text for c in chunks} == before  # the same text, now under mirror
+    assert len(vectors) == len(chunks) and counting.texts == embedded  # nothing re-embedded
+    page = state.get(mirror)
+    assert page.status == "stored" and page.chunk_count == len(chunks)
+    assert state.get(original) is None

@@ -7,9 +7,12 @@ import shutil
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 from app.answer.sentence_cache import SentenceCache, chunk_sentences
 from app.main import create_app
+from core.db import Database
+from core.tables import SentenceVectorRow
 from eval.bench_query import await_warmup
 from tests.conftest import make_settings
 
@@ -28,24 +31,29 @@ class CountingEmbedder:
         return self.inner.embed(texts)
 
 
+def _database(tmp_path) -> Database:
+    return Database.from_settings(make_settings(tmp_path / "data"))
+
+
 def test_vectors_survive_a_reopen_and_are_keyed_by_model(tmp_path) -> None:
-    path = tmp_path / "vectors.sqlite3"
-    cache = SentenceCache(path, "model-a", 3)
+    db = _database(tmp_path)
+    cache = SentenceCache(db, "model-a", 3)
     vector = np.array([0.6, 0.8, 0.0], dtype=np.float32)
     cache.put_many({"Staff engineers write things down.": vector})
-    cache.close()
+    db.close()
 
-    reopened = SentenceCache(path, "model-a", 3)
+    db = _database(tmp_path)
+    reopened = SentenceCache(db, "model-a", 3)
     found = reopened.get_many(["Staff engineers write things down.", "Never stored."])
     assert list(found) == ["Staff engineers write things down."]
     np.testing.assert_array_equal(found["Staff engineers write things down."], vector)
     assert len(reopened) == 1
     # Another model's vectors are not interchangeable with these.
-    assert SentenceCache(path, "model-b", 3).get_many(["Staff engineers write things down."]) == {}
+    assert SentenceCache(db, "model-b", 3).get_many(["Staff engineers write things down."]) == {}
 
 
 def test_many_lookups_at_once_are_paged(tmp_path) -> None:
-    cache = SentenceCache(tmp_path / "v.sqlite3", "m", 2)
+    cache = SentenceCache(_database(tmp_path), "m", 2)
     items = {f"sentence {i}": np.array([1.0, float(i)], dtype=np.float32) for i in range(1200)}
     cache.put_many(items)
     assert len(cache.get_many(items)) == 1200
@@ -56,7 +64,10 @@ def warm_data_dir(tmp_path, sample_settings):
     """A private copy of the sample store, so that warming it leaves the shared one alone."""
     target = tmp_path / "data"
     shutil.copytree(sample_settings.data_dir, target)
-    (target / "sentence_vectors.sqlite3").unlink(missing_ok=True)
+    db = Database.from_settings(make_settings(target))
+    with db.session() as session:
+        session.execute(delete(SentenceVectorRow))
+    db.close()
     return target
 
 

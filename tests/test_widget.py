@@ -269,7 +269,7 @@ def test_thumbs_comment_and_source_flag_are_stored(open_page, host, service):
     page.locator(".source-flag").first.click()
     expect(page.locator(".source-flag").first).to_have_attribute("aria-pressed", "true")
 
-    rows = feedback_rows(service.settings.feedback_db)
+    rows = feedback_rows(service.settings)
     down = [r for r in rows if r["rating"] == "down"]
     assert down and down[-1]["comment"] == "Missing the part about mentoring."
     assert down[-1]["question"] == QUESTION
@@ -332,7 +332,7 @@ def test_keyboard_alone_opens_asks_navigates_and_closes(open_page, host, service
     page.keyboard.type("Clear and well sourced.")
     page.keyboard.press("Enter")
     expect(page.locator(".action-status")).to_have_text("Thanks for the feedback.")
-    rows = feedback_rows(service.settings.feedback_db)
+    rows = feedback_rows(service.settings)
     assert any(r["rating"] == "up" and r["comment"] == "Clear and well sourced." for r in rows)
 
 

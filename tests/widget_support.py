@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -267,14 +266,19 @@ def fulfill_stream(body: str):
 # --------------------------------------------------------------------------- checks
 
 
-def feedback_rows(db: Path) -> list[dict]:
-    """Every stored feedback row, read straight from the service's SQLite file."""
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
+def feedback_rows(settings) -> list[dict]:
+    """Every stored feedback row, read straight from the service's records database."""
+    from sqlalchemy import text
+
+    from core.db import Database
+
+    db = Database.from_settings(settings)
     try:
-        return [dict(r) for r in con.execute("SELECT * FROM feedback ORDER BY id")]
+        with db.engine.connect() as con:
+            return [dict(r) for r in
+                    con.execute(text("SELECT * FROM feedback ORDER BY id")).mappings()]
     finally:
-        con.close()
+        db.close()
 
 
 def session_state(page) -> dict:

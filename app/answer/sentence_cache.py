@@ -1,44 +1,41 @@
-"""Sentence vectors kept on disk, so that an answer never waits for the model twice.
+"""Sentence vectors kept in the database, so that an answer never waits for the model twice.
 
 Embedding the ~80 candidate sentences of a question nobody asked before is most of an
 extractive answer's time on a CPU. The vectors depend only on the model and the
-sentence's text, so they are stored in SQLite, keyed by a hash of both, and filled ahead
-of time by `SentenceWarmer`: after warm-up, a new question costs one query embedding.
+sentence's text, so they are stored in the records database, keyed by a hash of both,
+and filled ahead of time by `SentenceWarmer`: after warm-up, a new question costs one
+query embedding, on every replica.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 import numpy as np
+from sqlalchemy import func, select
 
 from app.answer.quotes import sentences
+from core.db import Database
+from core.tables import SentenceVectorRow
 from ingest.embed import Embedder
 from ingest.records import Chunk
 
 log = logging.getLogger("careerqa")
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
-# SQLite caps the number of bound variables per statement.
+# Keys per lookup statement (SQLite caps bound variables per statement).
 _LOOKUP_PAGE = 500
 
 
 class SentenceCache:
-    """model + text -> unit vector, in one SQLite file; safe to share between threads."""
+    """model + text -> unit vector, in the records database that every replica shares."""
 
-    def __init__(self, path: Path, model: str, dim: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, db: Database, model: str, dim: int) -> None:
+        self.db = db
         self.model = model
         self.dim = dim
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
 
     def key(self, text: str) -> bytes:
         return hashlib.blake2b(f"{self.model}\0{text}".encode(), digest_size=16).digest()
@@ -47,32 +44,39 @@ class SentenceCache:
         by_key = {self.key(t): t for t in texts}
         keys = list(by_key)
         found: dict[str, np.ndarray] = {}
-        with self._lock:
+        with self.db.session() as s:
             for i in range(0, len(keys), _LOOKUP_PAGE):
                 page = keys[i : i + _LOOKUP_PAGE]
-                marks = ",".join("?" * len(page))
-                rows = self._db.execute(
-                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})", page
-                ).fetchall()
+                rows = s.execute(select(SentenceVectorRow.key, SentenceVectorRow.vector)
+                                 .where(SentenceVectorRow.key.in_(page)))
                 for key, blob in rows:
-                    found[by_key[key]] = np.frombuffer(blob, dtype=np.float32)
+                    found[by_key[bytes(key)]] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
-        rows = [(self.key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in items.items()]
-        with self._lock:
-            # One transaction: a crash leaves either all of a batch or none of it.
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
-            self._db.execute("COMMIT")
+        rows = [{"key": self.key(t), "vector": np.asarray(v, dtype=np.float32).tobytes()}
+                for t, v in items.items()]
+        if not rows:
+            return
+        # One unit of work: a crash leaves either all of a batch or none of it. Another
+        # replica may have written the same sentence meanwhile: same key, same vector.
+        with self.db.session() as s:
+            s.execute(_insert_ignoring_duplicates(self.db), rows)
 
     def __len__(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+        with self.db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(SentenceVectorRow)) or 0)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """The database belongs to the app, which closes it."""
+
+
+def _insert_ignoring_duplicates(db: Database):
+    if db.is_postgres:
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(SentenceVectorRow).on_conflict_do_nothing(index_elements=["key"])
 
 
 def chunk_sentences(chunks: Iterable[Chunk]) -> list[str]:
@@ -141,8 +145,7 @@ class SentenceWarmer:
 
     def _pass(self) -> None:
         texts = chunk_sentences(self.chunks())
-        known = set(self.cache.get_many(texts))
-        missing = [t for t in texts if t not in known]
+        missing = missing_sentences(self.cache, texts)
         self.total, self.done = len(texts), len(texts) - len(missing)
         if missing:
             log.info("embedding %d sentences ahead of questions", len(missing))
@@ -152,3 +155,24 @@ class SentenceWarmer:
             batch = missing[i : i + self.batch_size]
             self.cache.put_many(dict(zip(batch, self.embedder.embed(batch), strict=True)))
             self.done += len(batch)
+
+
+def missing_sentences(cache: SentenceCache, texts: list[str]) -> list[str]:
+    known = set(cache.get_many(texts))
+    return [t for t in texts if t not in known]
+
+
+class SentenceStage:
+    """The ingest's last stage, in the worker: embeds the sentences of each stored batch
+    into the shared cache, so that no replica has to warm up (`Ingestor(after_store=)`)."""
+
+    def __init__(self, cache: SentenceCache, embedder: Embedder, batch_size: int = 64) -> None:
+        self.cache = cache
+        self.embedder = embedder
+        self.batch_size = batch_size
+
+    def __call__(self, chunks: Sequence[Chunk]) -> None:
+        missing = missing_sentences(self.cache, chunk_sentences(chunks))
+        for i in range(0, len(missing), self.batch_size):
+            batch = missing[i : i + self.batch_size]
+            self.cache.put_many(dict(zip(batch, self.embedder.embed(batch), strict=True)))

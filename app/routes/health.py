@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+
+from core import jobs
 
 router = APIRouter(tags=["operations"])
 
@@ -17,12 +20,22 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     parts = getattr(request.app.state, "parts", None)
     if parts is None or not request.app.state.ready:
+        starter = getattr(request.app.state, "starter", None)
+        if starter is not None and starter.error is not None:
+            return JSONResponse({"status": "failed", "message": str(starter.error)},
+                                status_code=503)
         return JSONResponse({"status": "starting"}, status_code=503)
     try:
         chunks = parts.store.count()
     except Exception as exc:  # a Chroma server that went away
         return JSONResponse({"status": "store_unavailable", "message": str(exc)}, status_code=503)
-    body = {"status": "ready", "chunks": chunks, "model": parts.embedder.name}
+    try:
+        ingest_jobs = await run_in_threadpool(jobs.active_count, parts.db)
+    except Exception as exc:  # the records database went away
+        return JSONResponse({"status": "database_unavailable", "message": str(exc)},
+                            status_code=503)
+    body = {"status": "ready", "chunks": chunks, "model": parts.embedder.name,
+            "generation": parts.watcher.seen, "ingest_jobs_active": ingest_jobs}
     if parts.warmer is not None:
         # Answers work meanwhile; new questions are just slower until it is idle.
         body["sentence_warmup"] = parts.warmer.status()

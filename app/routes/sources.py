@@ -14,7 +14,9 @@ from app.errors import ApiError
 from app.models import ErrorResponse
 from app.routes.deps import PartsDep
 from app.security import rate_limited, require_admin, require_ask_key
+from core import jobs
 from core.settings import Settings
+from ingest.removal import remove_page
 from ingest.sources import LocalPath, SourceSpec, UrlFile, parse_sources
 
 router = APIRouter(prefix="/v1", tags=["sources"],
@@ -84,6 +86,7 @@ def network_sources(entries: list[dict[str, Any]], settings: Settings) -> list[S
             dependencies=[Depends(require_ask_key), Depends(rate_limited)],
             responses={429: {"model": ErrorResponse}})
 async def list_sources(parts: PartsDep) -> list[SourceInfo]:
+    pages = await run_in_threadpool(parts.state.pages)
     return [
         SourceInfo(
             id=source_id(p.url), url=p.url, title=p.title, status=p.status,
@@ -91,37 +94,66 @@ async def list_sources(parts: PartsDep) -> list[SourceInfo]:
             reason=p.reason, error=p.error, duplicate_of=p.duplicate_of,
             near_duplicate_of=p.near_duplicate_of,
         )
-        for p in parts.state.pages()
+        for p in pages
     ]
 
 
-@router.post("/ingest", summary="Ingest sources now (admin)",
-             dependencies=[Depends(require_admin)],
-             responses={**_ADMIN_ERRORS, 409: {"model": ErrorResponse}})
-async def ingest(body: IngestRequest, parts: PartsDep) -> dict[str, Any]:
-    from ingest.pipeline import Ingestor
+class IngestJob(BaseModel):
+    """An ingest job: queued by POST /v1/ingest, run by a worker, its progress as it goes."""
 
-    specs = network_sources(body.sources, parts.settings)
-    if not parts.ingest_lock.acquire(blocking=False):
-        raise ApiError(409, "ingest_running", "An ingest is already running.")
-    try:
-        ingestor = Ingestor(parts.settings, parts.embedder, parts.store, parts.state,
-                            progress=False)
-        summary = await run_in_threadpool(ingestor.run, specs, prune=body.prune)
-        await run_in_threadpool(parts.refresh)
-    finally:
-        parts.ingest_lock.release()
-    return summary.as_dict()
+    id: int = Field(description="Job id, for GET /v1/ingest/{id}.")
+    status: str = Field(description="queued | running | done | failed")
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    attempts: int = Field(description="Runs so far (a job whose worker died is resumed).")
+    progress: dict[str, Any] | None = Field(None, description="The summary so far.")
+    summary: dict[str, Any] | None = Field(None, description="What the run did, when done.")
+    error: str | None = None
+    joined: bool = Field(False, description="An identical job was already active: this is it.")
+
+
+def _job_info(job: jobs.Job, *, joined: bool = False) -> IngestJob:
+    return IngestJob(id=job.id, status=job.status, created_at=job.created_at,
+                     started_at=job.started_at, finished_at=job.finished_at,
+                     attempts=job.attempts, progress=job.progress, summary=job.summary,
+                     error=job.error, joined=joined)
+
+
+@router.post("/ingest", summary="Queue an ingest of sources (admin)", status_code=202,
+             response_model=IngestJob, dependencies=[Depends(require_admin)],
+             responses=_ADMIN_ERRORS)
+async def ingest(body: IngestRequest, parts: PartsDep) -> IngestJob:
+    """Answers at once with the job; a worker runs it (`GET /v1/ingest/{id}` to follow).
+    The same sources while a job for them is queued or running join that job."""
+    network_sources(body.sources, parts.settings)  # 422 before anything is queued
+    request = {"sources": body.sources, "prune": body.prune}
+    job, created = await run_in_threadpool(jobs.enqueue, parts.db, request)
+    if parts.worker is not None:
+        parts.worker.kick()
+    return _job_info(job, joined=not created)
+
+
+@router.get("/ingest/{job_id}", summary="An ingest job's progress and summary (admin)",
+            response_model=IngestJob, dependencies=[Depends(require_admin)],
+            responses={**_ADMIN_ERRORS, 404: {"model": ErrorResponse}})
+async def ingest_job(job_id: int, parts: PartsDep) -> IngestJob:
+    job = await run_in_threadpool(jobs.get, parts.db, job_id)
+    if job is None:
+        raise ApiError(404, "job_not_found", f"No ingest job {job_id}.")
+    return _job_info(job)
 
 
 @router.delete("/sources/{source}", summary="Remove a page and its chunks (admin)",
                dependencies=[Depends(require_admin)],
                responses={**_ADMIN_ERRORS, 404: {"model": ErrorResponse}})
 async def delete_source(source: str, parts: PartsDep) -> dict[str, Any]:
-    page = next((p for p in parts.state.pages() if source in (source_id(p.url), p.url)), None)
+    """A recorded exact copy of the page is indexed in its place at once."""
+    page = next((p for p in await run_in_threadpool(parts.state.pages)
+                 if source in (source_id(p.url), p.url)), None)
     if page is None:
         raise ApiError(404, "source_not_found", f"No indexed source with id or URL {source!r}.")
-    removed = await run_in_threadpool(parts.store.delete_document, page.url)
-    parts.state.delete(page.url)
+    removal = await run_in_threadpool(remove_page, page.url, parts.store, parts.state)
     await run_in_threadpool(parts.refresh)
-    return {"id": source_id(page.url), "url": page.url, "chunks_removed": removed}
+    return {"id": source_id(page.url), "url": page.url, "chunks_removed": removal.chunks_removed,
+            "promoted": removal.promoted}
