@@ -160,7 +160,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.port
     if args.port and settings.public_url == Settings.model_fields["public_url"].default:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    from app.security import server_options
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                **server_options(settings))
     return EXIT_OK
 
 
@@ -173,9 +176,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                              strict=args.strict or None)
     except ValidationError as exc:
         raise CliError(exc.errors()[0]["msg"]) from exc
+    from app.question_cost import QuestionTooCostly
+
     parts = build_parts(settings)
     try:
         response = parts.service.ask(request)
+    except QuestionTooCostly as exc:
+        raise CliError(str(exc)) from exc
     finally:
         parts.close()
     if args.json:

@@ -41,6 +41,7 @@ from app.fragments import text_fragment_url
 from app.llm import ChatClient, LLMError
 from app.models import AnswerSentence, AskRequest, AskResponse, Citation
 from app.prompts import load_prompt
+from app.question_cost import check_question_cost
 from app.retrieve import HybridRetriever, Retrieval
 from core.settings import Settings
 from ingest.embed import Embedder
@@ -170,6 +171,8 @@ class AskService:
     # --- stages -----------------------------------------------------------------------------
 
     def _turn(self, request: AskRequest) -> _Turn:
+        check_question_cost(request.question, max_chars=self.settings.max_question_chars,
+                            max_parts=self.settings.max_question_parts)
         mode = request.mode or self.settings.answer_mode
         if mode == "auto":
             mode = "llm" if self.settings.llm_base_url and self.llm_answerer else "extractive"

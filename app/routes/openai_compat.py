@@ -16,11 +16,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import OPENAI_TAG, ApiError
 from app.models import AskRequest, AskResponse, ChatTurn
 from app.routes.deps import PartsDep
+from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
 
@@ -48,7 +49,7 @@ router = APIRouter(
     prefix="/v1",
     tags=[OPENAI_TAG],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={status: {"model": OpenAIErrorResponse} for status in (401, 404, 422, 429)},
+    responses=error_responses(400, 401, 404, 413, 422, 429, 503, model=OpenAIErrorResponse),
 )
 
 MODELS = {
@@ -97,9 +98,14 @@ def to_ask_request(body: ChatCompletionRequest) -> AskRequest:
     if not turns or turns[-1].role != "user" or not _text(turns[-1].content).strip():
         raise ApiError(422, "validation_error", "messages: the last message must be a user turn.",
                        extra={"param": "messages"})
-    history = [ChatTurn(role=m.role, content=_text(m.content)[:8000]) for m in turns[:-1]]
-    return AskRequest(question=_text(turns[-1].content)[:2000], history=history[-40:],
-                      mode=MODELS[body.model])
+    try:
+        history = [ChatTurn(role=m.role, content=_text(m.content)[:8000]) for m in turns[:-1]]
+        return AskRequest(question=_text(turns[-1].content)[:2000], history=history[-40:],
+                          mode=MODELS[body.model])
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        message = f"messages: the last user message is not a question ({problem['msg']})."
+        raise ApiError(422, "validation_error", message, extra={"param": "messages"}) from exc
 
 
 def with_footnotes(response: AskResponse) -> str:

@@ -11,15 +11,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ApiError
-from app.models import ErrorResponse
 from app.routes.deps import PartsDep
+from app.routes.responses import error_responses
 from app.security import rate_limited, require_admin, require_ask_key
 from core.settings import Settings
 from ingest.sources import LocalPath, SourceSpec, UrlFile, parse_sources
 
 router = APIRouter(prefix="/v1", tags=["sources"],
-                   responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
-_ADMIN_ERRORS = {403: {"model": ErrorResponse, "description": "No admin key is configured."}}
+                   responses=error_responses(401, 422, 429, 503))
+_ADMIN_ERRORS = error_responses(400, 403, 413)
 
 
 def source_id(url: str) -> str:
@@ -82,7 +82,7 @@ def network_sources(entries: list[dict[str, Any]], settings: Settings) -> list[S
 
 @router.get("/sources", response_model=list[SourceInfo], summary="What is indexed",
             dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-            responses={429: {"model": ErrorResponse}})
+            )
 async def list_sources(parts: PartsDep) -> list[SourceInfo]:
     return [
         SourceInfo(
@@ -97,7 +97,7 @@ async def list_sources(parts: PartsDep) -> list[SourceInfo]:
 
 @router.post("/ingest", summary="Ingest sources now (admin)",
              dependencies=[Depends(require_admin)],
-             responses={**_ADMIN_ERRORS, 409: {"model": ErrorResponse}})
+             responses={**_ADMIN_ERRORS, **error_responses(409)})
 async def ingest(body: IngestRequest, parts: PartsDep) -> dict[str, Any]:
     from ingest.pipeline import Ingestor
 
@@ -116,7 +116,7 @@ async def ingest(body: IngestRequest, parts: PartsDep) -> dict[str, Any]:
 
 @router.delete("/sources/{source}", summary="Remove a page and its chunks (admin)",
                dependencies=[Depends(require_admin)],
-               responses={**_ADMIN_ERRORS, 404: {"model": ErrorResponse}})
+               responses={**_ADMIN_ERRORS, **error_responses(404)})
 async def delete_source(source: str, parts: PartsDep) -> dict[str, Any]:
     page = next((p for p in parts.state.pages() if source in (source_id(p.url), p.url)), None)
     if page is None:
