@@ -16,6 +16,8 @@ from tests.http_server import SiteServer, serve_site
 from tests.openai_server import FakeOpenAI, serve_openai
 
 LOCAL_TEST_HOSTS = "127.0.0.1/32"
+# The same allowance for a `careerqa` subprocess.
+LOCAL_FETCH_ENV = {"CAREERQA_FETCH_ALLOW": f'["{LOCAL_TEST_HOSTS}"]'}
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
