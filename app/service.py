@@ -39,6 +39,7 @@ from app.check.strip import strip_unsupported
 from app.condense import Condenser, LLMCondenser, RuleCondenser
 from app.fragments import text_fragment_url
 from app.llm import ChatClient, LLMError
+from app.markdown_safety import StreamSanitizer, sanitize_markdown
 from app.models import AnswerSentence, AskRequest, AskResponse, Citation
 from app.prompts import load_prompt
 from app.question_cost import check_question_cost
@@ -140,10 +141,14 @@ class AskService:
         elif turn.mode == "llm" and self.llm_answerer is not None:
             yield "citations", self._citations_event(turn, candidates=True)
             parts: list[str] = []
+            safe = StreamSanitizer()
             try:
                 async for delta in self.llm_answerer.astream(retrieval):
                     parts.append(delta)
-                    yield "delta", {"text": delta}
+                    if text := safe.feed(delta):
+                        yield "delta", {"text": text}
+                if text := safe.flush():
+                    yield "delta", {"text": text}
                 draft = await asyncio.to_thread(self.llm_answerer.finish, "".join(parts),
                                                 retrieval)
             except LLMError as exc:
@@ -220,6 +225,8 @@ class AskService:
         """Add the uncovered parts, check the citations (strict: drop failures), respond."""
         assert turn.retrieval is not None
         retrieval = turn.retrieval
+        # Answers quote pages: no page's HTML or script link leaves in the Markdown.
+        draft.answer = sanitize_markdown(draft.answer)
         if retrieval.covered and retrieval.uncovered:
             draft.answer = draft.answer.rstrip() + "\n\n" + _uncovered_line(retrieval.uncovered)
         t0 = time.perf_counter()

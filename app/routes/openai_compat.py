@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import OPENAI_TAG, ApiError
+from app.markdown_safety import sanitize_markdown
 from app.models import AskRequest, AskResponse, ChatTurn
 from app.routes.deps import PartsDep
 from app.routes.responses import error_responses
@@ -112,7 +113,8 @@ def with_footnotes(response: AskResponse) -> str:
     """The answer with `[n]` turned into Markdown footnotes that name and quote each source."""
     text = re.sub(r"\[(\d+)\]", r"[^\1]", response.answer)
     notes = [f'[^{c.id}]: [{c.title}]({c.fragment_url}) — "{c.quote}"' for c in response.citations]
-    return text + ("\n\n" + "\n".join(notes) if notes else "")
+    # Titles and quotes are page text: sanitised like the answer before they become Markdown.
+    return sanitize_markdown(text + ("\n\n" + "\n".join(notes) if notes else ""))
 
 
 def _extra(response: AskResponse) -> dict[str, Any]:
