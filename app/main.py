@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from app.errors import install_error_handlers
 from app.metrics import Metrics
@@ -37,7 +38,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             app.state.ready = False
             await run_in_threadpool(parts.close)
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from files its wheel installs (under
+    # /static-offline-docs), so /docs and /redoc work without reaching a CDN.
+    app = FastAPIOffline(
         title="careerqa",
         version="0.1.0",
         summary="Cited answers to engineering-career questions, with a citation-accuracy check.",
