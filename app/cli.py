@@ -34,6 +34,7 @@ def _load_embedder(settings: Settings):
 
 def _ingest_specs(args: argparse.Namespace, settings: Settings) -> list:
     from app.parts import sample_site_specs
+    from app.sample_urls import STORED_SAMPLE_BASE
     from ingest import sources as src
 
     specs: list = []
@@ -58,8 +59,7 @@ def _ingest_specs(args: argparse.Namespace, settings: Settings) -> list:
                 raise CliError(f"no such file or folder: {path}")
             specs.append(src.LocalPath(path=Path(path), base_url=args.base_url))
         if args.sample:
-            base = settings.public_url.rstrip("/") + "/sample/"
-            specs += sample_site_specs(SAMPLE_SITE_DIR, base)
+            specs += sample_site_specs(SAMPLE_SITE_DIR, STORED_SAMPLE_BASE)
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
     if not specs:
@@ -162,9 +162,30 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     from app.security import server_options
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                **server_options(settings))
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info",
+                            **server_options(settings))
+    serve_announcing(uvicorn.Server(config), settings.public_url.rstrip("/"))
     return EXIT_OK
+
+
+def serve_announcing(server, base: str) -> None:
+    """Run a uvicorn server; print one "ready at" line once it accepts connections.
+
+    uvicorn's own "running on" line comes before the first start's sample ingest and model
+    load are over; this one comes when the demo page and the API really answer.
+    """
+    import threading
+    import time
+
+    def announce() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            time.sleep(0.1)
+        print(f"careerqa ready at {base}/ (demo), {base}/docs (API)", flush=True)
+
+    threading.Thread(target=announce, name="announce-ready", daemon=True).start()
+    server.run()
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

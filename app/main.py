@@ -14,8 +14,9 @@ from fastapi_offline import FastAPIOffline
 
 from app.errors import install_error_handlers
 from app.metrics import Metrics
-from app.parts import SAMPLE_MOUNT, build_parts
+from app.parts import build_parts
 from app.routes import ask, check, feedback, health, openai_compat, sources, widget
+from app.sample_urls import SAMPLE_MOUNT
 from app.security import BodySizeLimit, RateLimiter
 from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import Embedder

@@ -13,6 +13,7 @@ from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
 from app.feedback import FeedbackStore
 from app.llm import OpenAIChat
+from app.sample_urls import STORED_SAMPLE_BASE
 from app.service import AskService
 from core.settings import SAMPLE_SITE_DIR, Settings
 from ingest.embed import Embedder, SentenceTransformerEmbedder
@@ -22,8 +23,6 @@ from ingest.store import ChromaStore
 
 log = logging.getLogger("careerqa")
 
-# Where the app serves the bundled sample site, so that citations of it resolve.
-SAMPLE_MOUNT = "/sample"
 
 
 @dataclass
@@ -92,14 +91,16 @@ def sample_site_specs(site: Path, base_url: str) -> list[SourceSpec]:
 
 def ingest_sample(settings: Settings, embedder: Embedder, store: ChromaStore,
                   state: IngestState) -> None:
-    """First start: ingest the bundled articles, served by this app under /sample/."""
+    """First start: ingest the bundled articles, served by this app under /sample/.
+
+    They are stored under the fixed `STORED_SAMPLE_BASE`; answers publish them under the
+    current public URL (`app.sample_urls`)."""
     from ingest.pipeline import Ingestor
 
     log.info("store is empty: ingesting the bundled sample corpus")
     started = time.perf_counter()
-    base = settings.public_url.rstrip("/") + SAMPLE_MOUNT + "/"
     summary = Ingestor(settings, embedder, store, state, progress=False).run(
-        sample_site_specs(SAMPLE_SITE_DIR, base)
+        sample_site_specs(SAMPLE_SITE_DIR, STORED_SAMPLE_BASE)
     )
     log.info("sample corpus ingested: %d pages, %d chunks in %.1f s",
              summary.stored, summary.chunks_added, time.perf_counter() - started)

@@ -44,6 +44,7 @@ from app.models import AnswerSentence, AskRequest, AskResponse, Citation
 from app.prompts import load_prompt
 from app.question_cost import check_question_cost
 from app.retrieve import HybridRetriever, Retrieval
+from app.sample_urls import published_url
 from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.store import VectorStore
@@ -239,7 +240,7 @@ class AskService:
         return AskResponse(
             answer=draft.answer,
             sentences=_sentences(draft.answer, report),
-            citations=[_citation(c) for c in draft.citations],
+            citations=[_citation(c, self.settings.public_url) for c in draft.citations],
             citation_check=_summary(report),
             covered=retrieval.covered,
             uncovered=retrieval.uncovered,
@@ -277,7 +278,8 @@ class AskService:
         assert turn.retrieval is not None
         if candidates:
             items = [
-                {"id": i, "url": h.chunk.url, "title": h.chunk.title,
+                {"id": i, "url": published_url(h.chunk.url, self.settings.public_url),
+                 "title": h.chunk.title,
                  "heading_path": list(h.chunk.heading_path), "chunk_id": h.chunk.id,
                  "score": round(h.score, 4)}
                 for i, h in enumerate(turn.retrieval.hits, 1)
@@ -285,7 +287,8 @@ class AskService:
         elif response is not None:
             items = [c.model_dump() for c in response.citations]
         else:
-            items = [_citation(c).model_dump() for c in (draft.citations if draft else [])]
+            items = [_citation(c, self.settings.public_url).model_dump()
+                     for c in (draft.citations if draft else [])]
         return {
             "citations": items,
             "question": turn.question,
@@ -318,12 +321,14 @@ def _shorten(topic: str) -> str:
     return topic if len(words) <= _TOPIC_WORDS else " ".join(words[:_TOPIC_WORDS]) + " …"
 
 
-def _citation(c: DraftCitation) -> Citation:
+def _citation(c: DraftCitation, public_url: str) -> Citation:
+    """The API's citation; a sample page's URL is where this service serves it now."""
     chunk = c.chunk
+    url = published_url(chunk.url, public_url)
     return Citation(
         id=c.id,
-        url=chunk.url,
-        fragment_url=text_fragment_url(chunk.url, c.quote),
+        url=url,
+        fragment_url=text_fragment_url(url, c.quote),
         title=chunk.title,
         author=chunk.author,
         published=chunk.published,
