@@ -175,3 +175,13 @@ def test_footnotes_from_hostile_page_titles_and_quotes_are_plain_text():
 
     assert "javascript:" not in content and "<img" not in content and "<script" not in content
     assert "[^1]" in content and "now." in content
+
+
+def test_llm_model_without_a_language_model_says_so_in_the_message(sdk):
+    completion = sdk.chat.completions.create(
+        model="careerqa-llm", messages=[{"role": "user", "content": PORTAL}])
+
+    content = completion.choices[0].message.content
+    assert extra(completion)["careerqa"]["degraded"] is True
+    assert content.startswith("*No language model is configured; this answer quotes the sources.*")
+    assert FOOTNOTE.search(content)

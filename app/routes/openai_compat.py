@@ -139,6 +139,10 @@ async def chat_completions(body: ChatCompletionRequest, parts: PartsDep):
     request = to_ask_request(body)
     response: AskResponse = await run_in_threadpool(parts.service.ask, request)
     content = with_footnotes(response)
+    if response.degraded and response.notice:
+        # Chat UIs show only the message: a model that could not answer as asked says so
+        # there, not only in the extra `careerqa.degraded` field no UI displays.
+        content = f"*{response.notice}*\n\n{content}"
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())
     usage = {"prompt_tokens": len(request.question.split()),
