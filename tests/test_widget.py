@@ -409,7 +409,9 @@ def test_stop_button_aborts_the_stream_and_keeps_the_partial_answer(open_page, h
     stop = page.get_by_role("button", name="Stop answering")
     expect(stop).to_be_visible()
     stop.click()
-    expect(page.locator(".stopped")).to_have_text("Stopped.")
+    expect(page.locator(".stopped")).to_have_text("Stopped. This answer is incomplete.")
+    expect(page.locator(".msg-bot.incomplete")).to_have_count(1)
+    expect(page.locator(".typing")).to_have_count(0)  # the typing state ended with it
     expect(stop).to_be_hidden()
     expect(page.get_by_role("button", name="Send question")).to_be_visible()
     assert host.slow.disconnected.wait(5), "the server saw the request aborted"
@@ -625,3 +627,69 @@ def test_demo_page_embeds_the_widget_from_its_own_origin(open_page, service):
     shot(page, "16-demo-answer")
     page.locator("a.cite").nth(1).hover()
     shot(page, "17-demo-marker-quote")
+
+
+# --------------------------------------------------------------------------- slow and cut-off answers
+
+
+def hang(route) -> None:
+    """A service that accepted the request and never answers (the route is left pending)."""
+    if route.request.method == "OPTIONS":
+        route.fulfill(status=204, headers={**CORS_HEADERS, "Access-Control-Allow-Headers": "*"})
+
+
+def stored_articles(service) -> int:
+    import httpx
+
+    pages = httpx.get(service.url + "/v1/sources").json()
+    return sum(1 for p in pages if p["status"] == "stored")
+
+
+def test_loading_line_names_the_articles_and_a_hung_service_gets_a_retry_card(
+    open_page, host, service
+):
+    page = open_page(embed(host, service.url, "/hung", first_byte_timeout="3"),
+                     routes={"**/v1/ask/stream": hang})
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+    count = stored_articles(service)
+    expect(page.locator(".typing-text")).to_have_text(f"Searching {count} articles…")
+    shot(page, "12-searching")
+
+    alert = page.locator(".alert.kind-timeout")
+    expect(alert).to_contain_text("did not respond within 3 s")
+    expect(alert.get_by_role("button", name="Try again")).to_be_enabled()
+    expect(page.locator(".typing")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send question")).to_be_visible()
+    assert page.evaluate(CONTRAST_JS) == []
+    shot(page, "13-timed-out")
+
+
+def test_a_stream_that_stalls_ends_in_a_retry_card(open_page, host, service):
+    host.slow = SlowStream(deltas=["Staff engineers ", "own outcomes."], delay=5)
+    page = open_page(host.add("/stall", host_page(f"{service.url}/widget.js", api=host.url,
+                                                  title="Ask", stall_timeout="1")))
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+
+    alert = page.locator(".alert.kind-timeout")
+    expect(alert).to_contain_text("stopped arriving for 1 s")
+    expect(alert.get_by_role("button", name="Try again")).to_be_visible()
+    expect(page.get_by_role("button", name="Stop answering")).to_be_hidden()
+
+
+def test_a_stream_cut_off_before_done_is_marked_incomplete(open_page, host, service):
+    answer = "Staff engineers own outcomes [1]. They write the design docs others build on [1]."
+    full = answer_stream(answer, [citation(1)], [sentence(answer, [1])])
+    cut = full[: full.index("event: check")]  # no check, no done: the connection just ended
+    page = open_page(embed(host, service.url, "/cut"),
+                     routes={"**/v1/ask/stream": fulfill_stream(cut)})
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+
+    expect(page.locator(".stopped")).to_contain_text("cut off before it finished")
+    expect(page.locator(".msg-bot.incomplete")).to_have_count(1)
+    expect(page.locator(".msg-bot[aria-busy]")).to_have_count(0)
+    expect(page.locator(".typing")).to_have_count(0)
+    assert page.locator(".answer").inner_text().startswith("Staff engineers own outcomes")
+    shot(page, "14-cut-off")
