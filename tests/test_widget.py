@@ -445,7 +445,7 @@ def test_server_data_is_rendered_as_text_never_as_markup(open_page, host, servic
 
     expect(page.locator(".source-title").first).to_have_text("<img src=x onerror=alert(1)>")
     expect(page.locator(".source-title").nth(1)).to_have_text("A <b>bold</b> claim")
-    expect(page.locator(".answer h4")).to_have_text("Heading <i>not italic</i>")
+    expect(page.locator(".answer h3")).to_have_text("Heading <i>not italic</i>")
     expect(page.locator(".answer")).to_contain_text("<img src=y onerror=alert(4)>")
     expect(page.locator(".answer strong")).to_have_text(["Bold"])
     # The javascript: source is plain text, its marker a button; the https one is a link.
@@ -629,7 +629,7 @@ def test_demo_page_embeds_the_widget_from_its_own_origin(open_page, service):
     shot(page, "17-demo-marker-quote")
 
 
-# --------------------------------------------------------------------------- slow and cut-off answers
+# ------------------------------------------------------------------ slow and cut-off answers
 
 
 def hang(route) -> None:
@@ -693,3 +693,50 @@ def test_a_stream_cut_off_before_done_is_marked_incomplete(open_page, host, serv
     expect(page.locator(".typing")).to_have_count(0)
     assert page.locator(".answer").inner_text().startswith("Staff engineers own outcomes")
     shot(page, "14-cut-off")
+
+
+# ------------------------------------------------------------------ focus, thanks, landmarks
+
+
+def test_focus_stays_with_the_visitor_after_a_chip_feedback_and_a_flag(open_page, host, service):
+    page = open_page(embed(host, service.url, "/focus"))
+    page.locator(".launcher").click()
+    page.locator(".chip").first.click()
+    assert page.evaluate(ACTIVE_CLASS) == "input"  # not the page body: the chip is gone
+    wait_answers(page, 1)
+
+    page.get_by_role("button", name="Helpful", exact=True).click()
+    page.get_by_role("button", name="Skip").click()
+    expect(page.locator(".action-status")).to_have_text("Thanks for the feedback.")
+    helpful = page.get_by_role("button", name="Helpful", exact=True)
+    expect(helpful).to_be_focused()
+    expect(helpful).to_have_attribute("aria-disabled", "true")
+
+    flag = page.locator(".source-flag").first
+    flag.focus()
+    page.keyboard.press("Enter")
+    thanks = page.locator(".flag-thanks")
+    expect(thanks).to_be_visible()
+    expect(thanks).to_have_text(re.compile(r"Thanks: source \d+ is flagged for review\."))
+    expect(flag).to_be_focused()
+    assert page.evaluate(CONTRAST_JS) == []
+    shot(page, "15-flag-thanks")
+
+
+def test_no_second_banner_and_headings_follow_the_panel_title(open_page, host, service):
+    page = open_page(embed(host, service.url, "/landmarks",
+                           body="<header><p>The host's own banner</p></header>"))
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+    wait_answers(page, 1)
+
+    inside = page.evaluate(f"""(() => {{
+        const r = {SHADOW};
+        return {{headers: r.querySelectorAll('header, [role=banner]').length,
+                 levels: [...r.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+                     .map((e) => +e.tagName[1])}};
+    }})()""")
+    assert inside["headers"] == 0
+    assert inside["levels"][0] == 2 and len(inside["levels"]) > 1
+    levels = inside["levels"]
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), inside

@@ -372,7 +372,7 @@
         }
         parent.append(list);
       } else {
-        const el = h(block.type === 'h' ? 'h4' : 'p');
+        const el = h(block.type === 'h' ? 'h3' : 'p'); // under the panel's h2
         block.lines.forEach((line, i) => {
           if (i) el.append(' ');
           renderLine(el, line);
@@ -853,11 +853,13 @@
       if (!this.record || !this.data.answer) return;
       const rated = this.record.feedback;
       const thumb = (rating, name, label) => {
+        // aria-disabled rather than disabled: a rated thumb keeps focus (a disabled button
+        // would drop it to the page body) and still says it can't be pressed again.
         const button = iconButton(name, label, {
           class: 'icon-btn',
           'aria-pressed': rated === rating ? 'true' : 'false',
-          disabled: Boolean(rated),
-          onclick: () => this.openFeedback(rating),
+          'aria-disabled': rated ? 'true' : 'false',
+          onclick: () => rated || this.openFeedback(rating),
         });
         this.w.tips.attach(button, () => [h('p', { text: label })]);
         return button;
@@ -919,8 +921,9 @@
       }
       this.record.feedback = rating;
       this.w.persist();
-      const focusWasInside = form.contains(this.w.activeElement());
+      const focusWasInside = form.contains(this.w.activeElement()) || !this.w.activeElement();
       this.renderFooter();
+      // Back to the thumb the visitor chose, not to the page body.
       if (focusWasInside) this.actions.querySelector('[aria-pressed="true"]').focus();
     }
 
@@ -933,11 +936,13 @@
         citation,
       };
       if (sentence) payload.sentence = String(sentence.text).slice(0, 2000);
-      button.disabled = true;
+      if (button.getAttribute('aria-disabled') === 'true') return; // already sent or sending
+      // Not `disabled`: the button keeps focus while the flag is sent and after.
+      button.setAttribute('aria-disabled', 'true');
       try {
         await this.w.api.feedback(payload);
       } catch (err) {
-        button.disabled = false;
+        button.removeAttribute('aria-disabled');
         this.w.announce(`Couldn’t flag the source: ${err.message}`);
         return;
       }
@@ -945,6 +950,11 @@
       this.w.persist();
       button.setAttribute('aria-pressed', 'true');
       button.setAttribute('aria-label', `Source ${citation.id} flagged: thanks, we’ll review it`);
+      // Seen, not only heard: a line under the answer thanks the visitor for the flag.
+      this.footer.querySelectorAll('.flag-thanks').forEach((p) => p.remove());
+      const thanks = h('p', { class: 'flag-thanks', text: `Thanks: source ${citation.id} is flagged for review.` });
+      this.footer.append(thanks);
+      thanks.scrollIntoView({ block: 'nearest' });
       this.w.announce('Thanks: the source is flagged for review.');
     }
 
@@ -1169,7 +1179,8 @@
         { class: `panel ${this.inline ? 'inline' : 'floating'}`, id: 'cqa-panel', 'aria-labelledby': 'cqa-title' },
         this.inline ? { role: 'region' } : { role: 'dialog', 'aria-modal': 'true', hidden: true }
       ), [
-        h('header', { class: 'head' }, [
+        // A div, not <header>: outside the host's own banner a header is a second banner landmark.
+        h('div', { class: 'head' }, [
           h('div', { class: 'avatar big', 'aria-hidden': 'true' }, icon('spark', 16)),
           h('div', { class: 'head-text' }, [
             h('h2', { class: 'title', id: 'cqa-title', text: c.title }),
@@ -1337,7 +1348,10 @@
       if (!question || this.controller) return;
       this.loadArticles();
       this.open();
+      // A suggestion chip disappears with the suggestions: keep focus in the composer.
+      const fromChip = this.suggestions.contains(this.activeElement());
       this.suggestions.hidden = true;
+      if (fromChip) this.input.focus();
       const userEl = this.userBubble(question);
       const view = new AnswerView(this, question);
       this.log.append(userEl, view.el);
@@ -1569,7 +1583,7 @@
   .cqa[data-theme="dark"] { ${DARK} }
   @media (prefers-color-scheme: dark) { .cqa[data-theme="auto"] { ${DARK} } }
   .cqa *, .cqa *::before, .cqa *::after { box-sizing: border-box; }
-  .cqa p, .cqa h2, .cqa h4, .cqa ol, .cqa ul { margin: 0; }
+  .cqa p, .cqa h2, .cqa h3, .cqa ol, .cqa ul { margin: 0; }
   .cqa button, .cqa textarea { font: inherit; color: inherit; }
   .cqa button { cursor: pointer; }
   .cqa :focus-visible { outline: 2px solid var(--accent-text); outline-offset: 2px; }
@@ -1644,8 +1658,9 @@
 
   .answer { overflow-wrap: anywhere; }
   .answer p { margin: 0 0 8px; }
-  .answer h4 { font-size: 14px; font-weight: 650; margin: 12px 0 4px; }
-  .answer h4:first-child { margin-top: 0; }
+  .answer h3 { font-size: 14px; font-weight: 650; margin: 12px 0 4px; }
+  .answer h3:first-child { margin-top: 0; }
+  .flag-thanks { font-size: 12px; color: var(--muted); margin-top: 6px; }
   .answer ul { margin: 0 0 8px; padding-left: 18px; }
   .answer li { margin: 3px 0; }
   .answer li::marker { color: var(--muted); }
@@ -1671,7 +1686,7 @@
   .typing span:nth-child(2) { animation-delay: .15s; }
   .typing span:nth-child(3) { animation-delay: .3s; }
   @keyframes cqa-dot { 30% { opacity: .9; transform: translateY(-3px); } }
-  .cqa[data-busy] .msg-bot:last-child .answer > :is(p, h4):last-child::after,
+  .cqa[data-busy] .msg-bot:last-child .answer > :is(p, h3):last-child::after,
   .cqa[data-busy] .msg-bot:last-child .answer > ul:last-child > li:last-child::after {
     content: ""; display: inline-block; width: 7px; height: 15px; margin-left: 2px; vertical-align: -2px;
     background: var(--accent-text); opacity: .6; border-radius: 2px; animation: cqa-blink 1s steps(2) infinite;
