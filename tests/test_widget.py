@@ -740,3 +740,38 @@ def test_no_second_banner_and_headings_follow_the_panel_title(open_page, host, s
     assert inside["levels"][0] == 2 and len(inside["levels"]) > 1
     levels = inside["levels"]
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), inside
+
+
+def test_on_touch_the_first_tap_shows_the_quote_and_the_second_opens_the_source(
+    browser, host, service
+):
+    context = browser.new_context(viewport={"width": 390, "height": 780}, has_touch=True,
+                                  is_mobile=True)
+    try:
+        # The cited pages' URLs are the sample store's; answer them here, off the network.
+        context.route("http://127.0.0.1:8000/**", lambda route: route.fulfill(body="a page"))
+        page = context.new_page()
+        page.goto(embed(host, service.url, "/touch"))
+        page.locator(".launcher").tap()
+        ask(page, QUESTION)
+        wait_answers(page, 1)
+        marker = page.locator("a.cite").first
+        marker.scroll_into_view_if_needed()
+
+        marker.tap()
+        tip = page.locator(".tip")
+        expect(tip).to_be_visible()
+        expect(tip.locator(".tip-quote")).not_to_be_empty()
+        page.wait_for_timeout(500)
+        assert len(context.pages) == 1  # the first tap did not open the source
+        shot(page, "16-touch-quote")
+
+        with context.expect_page() as opened:
+            marker.tap()
+        assert opened.value.url.split("#")[0] == marker.get_attribute("href").split("#")[0]
+
+        page.bring_to_front()
+        page.locator(".log").tap(position={"x": 10, "y": 10})
+        expect(tip).to_be_hidden()  # it does not stick
+    finally:
+        context.close()

@@ -1077,11 +1077,31 @@
     };
     tip.addEventListener('pointerenter', () => clearTimeout(hideTimer));
     tip.addEventListener('pointerleave', () => hide());
+    // A touch elsewhere closes the tooltip: touch has no "pointer left" to do it.
+    panel.addEventListener('pointerdown', (e) => {
+      if (e.pointerType === 'touch' && anchor && !anchor.contains(e.target) && !tip.contains(e.target)) hide(true);
+    });
     return {
+      /**
+       * Hover and focus show `el`'s tooltip. On touch, the first tap on a link (a citation
+       * marker) shows it without following the link; a second tap follows it.
+       */
       attach(el, build, enter, leave) {
         content.set(el, { build, enter, leave });
-        el.addEventListener('pointerenter', () => show(el));
-        el.addEventListener('pointerleave', () => hide());
+        let tapShows = false;
+        el.addEventListener('pointerenter', (e) => e.pointerType !== 'touch' && show(el));
+        el.addEventListener('pointerleave', (e) => e.pointerType !== 'touch' && hide());
+        el.addEventListener('pointerdown', (e) => {
+          // Decided before the tap's focus event shows the tooltip anyway.
+          tapShows = e.pointerType === 'touch' && el.matches('a[href]') && !(anchor === el && !tip.hidden);
+        });
+        el.addEventListener('click', (e) => {
+          if (!tapShows) return;
+          tapShows = false;
+          e.preventDefault();
+          e.stopImmediatePropagation();
+          show(el);
+        });
         el.addEventListener('focus', () => show(el));
         el.addEventListener('blur', () => hide(true));
       },
