@@ -34,6 +34,7 @@ def _load_embedder(settings: Settings):
 
 def _ingest_specs(args: argparse.Namespace, settings: Settings) -> list:
     from app.parts import sample_site_specs
+    from app.sample_urls import STORED_SAMPLE_BASE
     from ingest import sources as src
 
     specs: list = []
@@ -58,8 +59,7 @@ def _ingest_specs(args: argparse.Namespace, settings: Settings) -> list:
                 raise CliError(f"no such file or folder: {path}")
             specs.append(src.LocalPath(path=Path(path), base_url=args.base_url))
         if args.sample:
-            base = settings.public_url.rstrip("/") + "/sample/"
-            specs += sample_site_specs(SAMPLE_SITE_DIR, base)
+            specs += sample_site_specs(SAMPLE_SITE_DIR, STORED_SAMPLE_BASE)
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
     if not specs:
@@ -160,7 +160,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.port
     if args.port and settings.public_url == Settings.model_fields["public_url"].default:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    from app.security import server_options
+
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info",
+                            **server_options(settings))
+    serve_announcing(uvicorn.Server(config), settings.public_url.rstrip("/"))
     return EXIT_OK
 
 
@@ -205,6 +209,26 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def serve_announcing(server, base: str) -> None:
+    """Run a uvicorn server; print one "ready at" line once it accepts connections.
+
+    uvicorn's own "running on" line comes before the first start's sample ingest and model
+    load are over; this one comes when the demo page and the API really answer.
+    """
+    import threading
+    import time
+
+    def announce() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            time.sleep(0.1)
+        print(f"careerqa ready at {base}/ (demo), {base}/docs (API)", flush=True)
+
+    threading.Thread(target=announce, name="announce-ready", daemon=True).start()
+    server.run()
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from app.models import AskRequest
     from app.parts import build_parts
@@ -214,6 +238,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                              strict=args.strict or None)
     except ValidationError as exc:
         raise CliError(exc.errors()[0]["msg"]) from exc
+    from app.question_cost import QuestionTooCostly
+
     parts = build_parts(settings)
     try:
         # An empty store: the first-start sample ingest was just queued; run it here and now.
@@ -221,6 +247,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 and parts.worker.run_once() is not None:
             parts.rebuild()
         response = parts.service.ask(request)
+    except QuestionTooCostly as exc:
+        raise CliError(str(exc)) from exc
     finally:
         parts.close()
     if args.json:

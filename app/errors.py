@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.question_cost import QuestionTooCostly
 from ingest.errors import StoreUnavailable
 
 log = logging.getLogger("careerqa")
@@ -98,6 +99,12 @@ def install_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
         return error_response(request, 422, "validation_error", f"Invalid request: {summary}",
                               details=details, param=details[0]["field"] if details else None)
+
+    @app.exception_handler(QuestionTooCostly)
+    async def _too_costly(request: Request, exc: QuestionTooCostly) -> JSONResponse:
+        details = [{"field": exc.field, "message": str(exc)}]
+        return error_response(request, 422, exc.code, str(exc), details=details,
+                              param=exc.field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

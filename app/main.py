@@ -12,12 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from app.errors import install_error_handlers
 from app.metrics import Metrics
-from app.parts import SAMPLE_MOUNT, build_parts
+from app.parts import build_parts
 from app.rate_buckets import limiter_for
 from app.routes import ask, check, feedback, health, openai_compat, sources, widget
+from app.sample_urls import SAMPLE_MOUNT
 from app.security import BodySizeLimit, RateLimiter
 from core.db import Database
 from core.settings import SAMPLE_SITE_DIR, Settings
@@ -68,7 +70,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     store: ChromaStore | None = None
     db: Database | None = None
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from files its wheel installs (under
+    # /static-offline-docs), so /docs and /redoc work without reaching a CDN.
+    app = FastAPIOffline(
         title="careerqa",
         version="0.1.0",
         summary="Cited answers to engineering-career questions, with a citation-accuracy check.",

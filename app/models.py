@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Mode = Literal["extractive", "llm", "auto"]
+
+# Request bodies are validated strictly: `"strict": 0` or `"id": false` is a mistake to
+# report, not a value to coerce into False or 0.
+_REQUEST = ConfigDict(extra="forbid", strict=True)
+
+
+def _has_words(text: str) -> str:
+    """Refuse text with nothing to search for: blanks, NBSPs, punctuation only."""
+    if not any(ch.isalnum() for ch in text):
+        raise ValueError("must contain words, not only spaces or punctuation")
+    return text
+
+
+Question = Annotated[str, AfterValidator(_has_words)]
 
 
 class ChatTurn(BaseModel):
     """One earlier turn of the conversation, so a follow-up can be understood."""
+
+    model_config = _REQUEST
 
     role: Literal["user", "assistant"] = Field(description="Who said it.")
     content: str = Field(max_length=8000, description="What was said.")
@@ -19,7 +35,7 @@ class ChatTurn(BaseModel):
 class Filters(BaseModel):
     """Optional restrictions on which chunks may be retrieved."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _REQUEST
 
     site: str | None = Field(None, description="Host name, e.g. `blog.example.com`.")
     url_prefix: str | None = Field(None, description="Only URLs starting with this.")
@@ -30,7 +46,7 @@ class AskRequest(BaseModel):
     """A question, optionally with the conversation so far, filters and an answering mode."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        **_REQUEST,
         json_schema_extra={
             "examples": [
                 {"question": "What do great staff engineers do?", "top_k": 8, "mode": "extractive"}
@@ -38,7 +54,11 @@ class AskRequest(BaseModel):
         },
     )
 
-    question: str = Field(min_length=1, max_length=2000, description="The question to answer.")
+    question: Question = Field(
+        min_length=1, max_length=2000,
+        description="The question to answer (at most `CAREERQA_MAX_QUESTION_CHARS` characters "
+        "and `CAREERQA_MAX_QUESTION_PARTS` separate questions).",
+    )
     history: list[ChatTurn] = Field(
         default_factory=list, max_length=40, description="Earlier turns, oldest first."
     )
@@ -201,6 +221,8 @@ class AskResponse(BaseModel):
 class CheckSource(BaseModel):
     """A source the checked answer cites; `id` is what its `[n]` markers name."""
 
+    model_config = _REQUEST
+
     id: int | str
     text: str = Field(max_length=50_000)
     url: str | None = None
@@ -210,7 +232,7 @@ class CheckRequest(BaseModel):
     """An answer with `[n]` markers and the sources those markers name."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        **_REQUEST,
         json_schema_extra={
             "examples": [
                 {
@@ -232,7 +254,7 @@ class FeedbackRequest(BaseModel):
     """A reader's verdict on an answer, or a flag on one citation that misquotes its source."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        **_REQUEST,
         json_schema_extra={
             "examples": [
                 {"rating": "down", "question": "q", "answer": "a", "comment": "wrong number"}

@@ -12,6 +12,7 @@ from app.check import CitationChecker
 from app.feedback import FeedbackStore
 from app.llm import OpenAIChat
 from app.refresher import GenerationWatcher
+from app.sample_urls import STORED_SAMPLE_BASE
 from app.service import AskService
 from core import jobs
 from core.db import Database
@@ -24,8 +25,6 @@ from ingest.worker import Worker
 
 log = logging.getLogger("careerqa")
 
-# Where the app serves the bundled sample site, so that citations of it resolve.
-SAMPLE_MOUNT = "/sample"
 
 
 @dataclass
@@ -117,19 +116,21 @@ _SAMPLE_SECTIONS = ("articles", "case-studies")
 
 def ingest_sample(settings: Settings, embedder: Embedder, store: ChromaStore,
                   state: IngestState) -> None:
-    """Ingest the bundled articles here and now (benchmarks build their stores with it)."""
+    """Ingest the bundled articles here and now (benchmarks build their stores with it).
+
+    They are stored under the fixed `STORED_SAMPLE_BASE`; answers publish them under the
+    current public URL (`app.sample_urls`)."""
     from ingest.pipeline import Ingestor
 
-    base = settings.public_url.rstrip("/") + SAMPLE_MOUNT + "/"
     summary = Ingestor(settings, embedder, store, state, progress=False).run(
-        sample_site_specs(SAMPLE_SITE_DIR, base))
+        sample_site_specs(SAMPLE_SITE_DIR, STORED_SAMPLE_BASE))
     log.info("sample corpus ingested: %d pages, %d chunks", summary.stored, summary.chunks_added)
 
 
 def queue_sample(settings: Settings, db: Database) -> jobs.Job:
     """First start: queue an ingest of the bundled articles, served by this app under
     /sample/. Replicas starting together on an empty store join one job."""
-    base = settings.public_url.rstrip("/") + SAMPLE_MOUNT + "/"
+    base = STORED_SAMPLE_BASE
     sources = [{"local": {"path": str(SAMPLE_SITE_DIR / section),
                           "base_url": f"{base}{section}/"}} for section in _SAMPLE_SECTIONS]
     job, created = jobs.enqueue(db, {"sources": sources, "prune": False})

@@ -14,6 +14,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import ApiError
+from core.settings import Settings
 
 
 def bearer_token(request: Request) -> str | None:
@@ -28,13 +29,23 @@ def _matches(token: str | None, keys: list[str]) -> bool:
     return token is not None and any(hmac.compare_digest(token, k) for k in keys)
 
 
+def _refuse_key(request: Request, message: str) -> None:
+    """A 401, after charging the failed attempt to the client address's rate limit.
+
+    Guessing keys then costs what asking costs: once the address's bucket is empty the
+    answer is 429, whatever key comes next.
+    """
+    _enforce(request, "ip:" + client_address(request))
+    raise ApiError(401, "unauthorized", message)
+
+
 def require_admin(request: Request) -> None:
     """Admin endpoints are closed unless an admin key is configured and presented."""
     key = request.app.state.settings.admin_api_key
     if not key:
         raise ApiError(403, "admin_disabled", "Set CAREERQA_ADMIN_API_KEY to use admin endpoints.")
     if not _matches(bearer_token(request), [key]):
-        raise ApiError(401, "unauthorized", "A valid admin API key is required.")
+        _refuse_key(request, "A valid admin API key is required.")
 
 
 def require_ask_key(request: Request) -> None:
@@ -46,7 +57,7 @@ def require_ask_key(request: Request) -> None:
     if settings.admin_api_key:
         keys.append(settings.admin_api_key)
     if not _matches(bearer_token(request), keys):
-        raise ApiError(401, "unauthorized", "A valid API key is required (Authorization: Bearer).")
+        _refuse_key(request, "A valid API key is required (Authorization: Bearer).")
 
 
 # Seconds after which any bucket has refilled completely.
@@ -101,11 +112,38 @@ def client_id(request: Request) -> str:
     keys = [*settings.api_keys, *([settings.admin_api_key] if settings.admin_api_key else [])]
     if _matches(token, keys):
         return "key:" + hashlib.sha256(token.encode()).hexdigest()[:16]
-    return "ip:" + (request.client.host if request.client else "unknown")
+    return "ip:" + client_address(request)
+
+
+def client_address(request: Request) -> str:
+    """The peer address as the server saw it.
+
+    `X-Forwarded-For` is never read here: the server (uvicorn, configured by
+    `server_options`) rewrites the peer from it only for connections from
+    `CAREERQA_TRUSTED_PROXIES`, so a client cannot pick its own address.
+    """
+    return request.client.host if request.client else "unknown"
+
+
+def server_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's proxy options, following `trusted_proxies` (no proxy trusted by default).
+
+    uvicorn on its own trusts `X-Forwarded-For` from 127.0.0.1, which lets any local
+    client, or a proxy that passes the header through, choose the address it is limited by.
+    """
+    trusted = [entry.strip() for entry in settings.trusted_proxies if entry.strip()]
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}
 
 
 def rate_limited(request: Request) -> None:
-    wait = request.app.state.limiter.check(client_id(request))
+    _enforce(request, client_id(request))
+
+
+def _enforce(request: Request, client: str) -> None:
+    """Take one of `client`'s tokens, or answer 429 with when to retry."""
+    wait = request.app.state.limiter.check(client)
     if wait > 0:
         retry = max(1, math.ceil(wait))
         raise ApiError(

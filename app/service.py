@@ -39,6 +39,7 @@ from app.check.strip import strip_unsupported
 from app.condense import Condenser, LLMCondenser, RuleCondenser
 from app.fragments import text_fragment_url
 from app.llm import ChatClient, LLMError
+from app.markdown_safety import StreamSanitizer, sanitize_markdown
 from app.models import (
     AnswerSentence,
     AskRequest,
@@ -49,8 +50,10 @@ from app.models import (
 )
 from app.prompts import load_prompt
 from app.question import analyse
+from app.question_cost import check_question_cost
 from app.relevance import judge_relevance
 from app.retrieve import HybridRetriever, Retrieval
+from app.sample_urls import published_url
 from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.store import VectorStore
@@ -148,10 +151,14 @@ class AskService:
         elif turn.mode == "llm" and self.llm_answerer is not None:
             yield "citations", self._citations_event(turn, candidates=True)
             parts: list[str] = []
+            safe = StreamSanitizer()
             try:
                 async for delta in self.llm_answerer.astream(retrieval):
                     parts.append(delta)
-                    yield "delta", {"text": delta}
+                    if text := safe.feed(delta):
+                        yield "delta", {"text": text}
+                if text := safe.flush():
+                    yield "delta", {"text": text}
                 draft = await asyncio.to_thread(self.llm_answerer.finish, "".join(parts),
                                                 retrieval)
             except LLMError as exc:
@@ -186,6 +193,8 @@ class AskService:
     # --- stages -----------------------------------------------------------------------------
 
     def _turn(self, request: AskRequest) -> _Turn:
+        check_question_cost(request.question, max_chars=self.settings.max_question_chars,
+                            max_parts=self.settings.max_question_parts)
         mode = request.mode or self.settings.answer_mode
         if mode == "auto":
             mode = "llm" if self.settings.llm_base_url and self.llm_answerer else "extractive"
@@ -233,6 +242,8 @@ class AskService:
         """Add the uncovered parts, check the citations (strict: drop failures), respond."""
         assert turn.retrieval is not None
         retrieval = turn.retrieval
+        # Answers quote pages: no page's HTML or script link leaves in the Markdown.
+        draft.answer = sanitize_markdown(draft.answer)
         if retrieval.covered and retrieval.uncovered:
             draft.answer = draft.answer.rstrip() + "\n\n" + _uncovered_line(retrieval.uncovered)
         t0 = time.perf_counter()
@@ -253,7 +264,7 @@ class AskService:
         return AskResponse(
             answer=_renumber(draft.answer, numbers),
             sentences=_sentences(draft, report, numbers),
-            citations=_article_citations(draft, numbers),
+            citations=_article_citations(draft, numbers, self.settings.public_url),
             citation_check=_summary(report),
             covered=covered,
             uncovered=retrieval.uncovered,
@@ -292,7 +303,8 @@ class AskService:
         assert turn.retrieval is not None
         if candidates:
             items = [
-                {"id": i, "url": h.chunk.url, "title": h.chunk.title,
+                {"id": i, "url": published_url(h.chunk.url, self.settings.public_url),
+                 "title": h.chunk.title,
                  "heading_path": list(h.chunk.heading_path), "chunk_id": h.chunk.id,
                  "score": round(h.score, 4)}
                 for i, h in enumerate(turn.retrieval.hits, 1)
@@ -333,12 +345,14 @@ def _shorten(topic: str) -> str:
     return topic if len(words) <= _TOPIC_WORDS else " ".join(words[:_TOPIC_WORDS]) + " …"
 
 
-def _citation(c: DraftCitation) -> Citation:
+def _citation(c: DraftCitation, public_url: str) -> Citation:
+    """The API's citation; a sample page's URL is where this service serves it now."""
     chunk = c.chunk
+    url = published_url(chunk.url, public_url)
     return Citation(
         id=c.id,
-        url=chunk.url,
-        fragment_url=text_fragment_url(chunk.url, c.quote),
+        url=url,
+        fragment_url=text_fragment_url(url, c.quote),
         title=chunk.title,
         author=chunk.author,
         published=chunk.published,
@@ -369,14 +383,15 @@ def _renumber(text: str, numbers: dict[CitationId, int]) -> str:
     return rewrite_markers(text, lambda cid, _pos: [numbers.get(cid, cid)])
 
 
-def _article_citations(draft: Draft, numbers: dict[CitationId, int]) -> list[Citation]:
+def _article_citations(draft: Draft, numbers: dict[CitationId, int],
+                       public_url: str) -> list[Citation]:
     """One citation per article: its first quote's fields, and every quote in `quotes`."""
     grouped: dict[int, list[DraftCitation]] = {}
     for c in sorted(draft.citations, key=lambda c: c.id):
         grouped.setdefault(numbers[c.id], []).append(c)
     out: list[Citation] = []
     for number, group in grouped.items():
-        first = _citation(group[0]).model_copy(update={"id": number})
+        first = _citation(group[0], public_url).model_copy(update={"id": number})
         seen: set[tuple[str, int, int]] = set()
         for c in group:
             key = (c.chunk.id, c.chunk_start, c.chunk_end)
@@ -384,7 +399,7 @@ def _article_citations(draft: Draft, numbers: dict[CitationId, int]) -> list[Cit
                 continue
             seen.add(key)
             first.quotes.append(CitationQuote(
-                quote=c.quote, fragment_url=text_fragment_url(c.chunk.url, c.quote),
+                quote=c.quote, fragment_url=text_fragment_url(first.url, c.quote),
                 start=c.start, end=c.end, chunk_id=c.chunk.id, chunk_start=c.chunk_start,
                 chunk_end=c.chunk_end, heading_path=list(c.chunk.heading_path)))
         out.append(first)

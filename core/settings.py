@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(5_000_000, ge=1024)
     fetch_max_redirects: int = Field(5, ge=0)
     max_retry_after: float = Field(30.0, ge=0, description="Longest Retry-After we honour.")
+    fetch_allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts and CIDRs ingest may fetch although they are not public addresses "
+        '(loopback, private, link-local...), as a JSON list: ["intranet.example", "10.1.0.0/16"].',
+    )
 
     # --- retrieval and answering
     top_k: int = Field(8, ge=1, le=50)
@@ -93,8 +98,19 @@ class Settings(BaseSettings):
         default_factory=list, description='Keys for /v1/ask (JSON list); open if empty.'
     )
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed "
+        "(JSON list); none by default, so the peer address is the client.",
+    )
     rate_limit_per_minute: int = Field(60, ge=0, description="Per-client requests; 0 disables.")
     max_request_bytes: int = Field(64_000, ge=1024)
+    # Every question of eval/datasets/questions.jsonl is one part of at most 104 characters;
+    # the multi-part tests ask two or three. The caps leave room above both.
+    max_question_chars: int = Field(1000, ge=1, description="Longest question answered.")
+    max_question_parts: int = Field(
+        5, ge=1, description="Most separate questions answered in one request."
+    )
     ingest_sample_on_start: bool = Field(True, description="Ingest the bundled corpus if empty.")
     sentence_warmup: bool = Field(
         True, description="Embed the stored sentences in the background, ahead of questions."

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
+from ingest.egress import EgressPolicy, EgressRefused, VettedTransport
 from ingest.errors import FetchError
 from ingest.records import Page
 
@@ -131,9 +132,11 @@ class Fetcher:
         max_redirects: int = 5,
         max_retry_after: float = 30.0,
         backoff_base: float = 0.5,
+        egress: EgressPolicy | None = None,
     ) -> None:
         """`timeout` bounds one whole attempt (connect to last byte); `max_retry_after` caps
-        every pause between attempts, whether the server's Retry-After or our own backoff."""
+        every pause between attempts, whether the server's Retry-After or our own backoff.
+        `egress` says which addresses may be connected to (default: public ones only)."""
         self.user_agent = user_agent
         self.concurrency = concurrency
         self.host_delay = host_delay
@@ -143,6 +146,7 @@ class Fetcher:
         self.max_redirects = max_redirects
         self.max_retry_after = max_retry_after
         self.backoff_base = backoff_base
+        self.egress = egress or EgressPolicy()
         self._client: httpx.AsyncClient | None = None
         self._semaphore = asyncio.Semaphore(concurrency)
         self._gates: dict[str, _HostGate] = {}
@@ -160,6 +164,7 @@ class Fetcher:
             max_bytes=settings.fetch_max_bytes,
             max_redirects=settings.fetch_max_redirects,
             max_retry_after=settings.max_retry_after,
+            egress=EgressPolicy.from_entries(settings.fetch_allow),
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -170,6 +175,8 @@ class Fetcher:
             headers={"User-Agent": self.user_agent},
             timeout=self.timeout,
             follow_redirects=False,  # followed by hand: each hop is robots-checked and counted
+            # Every connection (each hop, robots.txt, sitemaps) is vetted by the egress policy.
+            transport=VettedTransport(self.egress),
         )
         return self
 
@@ -339,6 +346,8 @@ class Fetcher:
                 async with asyncio.timeout(self.timeout):
                     async with client.stream("GET", url, headers=headers) as response:
                         return await _read(response, accept, limit)
+            except EgressRefused as exc:
+                raise _Failure(exc.reason, f"refused by the egress policy: {exc.detail}") from exc
             except (TimeoutError, httpx.TimeoutException) as exc:
                 raise _Failure(
                     "timeout", f"no complete response within {self.timeout:g}s", retryable=True

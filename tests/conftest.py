@@ -15,11 +15,17 @@ from tests.corpus_fixture import SAMPLE_BASE_URL as SAMPLE_BASE
 from tests.http_server import SiteServer, serve_site
 from tests.openai_server import FakeOpenAI, serve_openai
 
+LOCAL_TEST_HOSTS = "127.0.0.1/32"
+# The same allowance for a `careerqa` subprocess.
+LOCAL_FETCH_ENV = {"CAREERQA_FETCH_ALLOW": f'["{LOCAL_TEST_HOSTS}"]'}
+
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
     """Settings for a test: its own data directory, no .env, fast crawling."""
     base = {"data_dir": data_dir, "crawl_host_delay": 0.0, "fetch_timeout": 3.0,
             "max_retry_after": 2.0, "rate_limit_per_minute": 0,
+            # The local test servers are loopback addresses, which the egress policy refuses.
+            "fetch_allow": [LOCAL_TEST_HOSTS],
             # Background embedding would compete with the tests; its own tests turn it on.
             "sentence_warmup": False,
             # The app is built before the `with` block returns; a test polls changes fast.

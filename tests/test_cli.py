@@ -9,12 +9,13 @@ import sys
 import pytest
 
 from app.cli import build_parser, main
+from tests.conftest import LOCAL_FETCH_ENV
 
 SUBCOMMANDS = ["ingest", "sources", "serve", "ask", "eval", "bench"]
 
 
 def run_cli(*args: str, data_dir=None, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **LOCAL_FETCH_ENV, **(env or {})}
     if data_dir is not None:
         full_env["CAREERQA_DATA_DIR"] = str(data_dir)
     return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,

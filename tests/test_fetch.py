@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from core.settings import Settings
+from ingest.egress import EgressPolicy
 from ingest.errors import FetchError
 from ingest.fetch import Fetcher, FetchOutcome, detect_encoding, parse_retry_after
+from tests.conftest import LOCAL_TEST_HOSTS
 from tests.http_server import Reply, Request, SiteServer, content, html_page, serve_site, status
 
 USER_AGENT = "careerqa-test/1.0 (+https://example.invalid/bot)"
@@ -33,6 +35,7 @@ def make_fetcher(**overrides: Any) -> Fetcher:
         "max_redirects": 5,
         "max_retry_after": 0.05,
         "backoff_base": 0.01,
+        "egress": EgressPolicy.from_entries([LOCAL_TEST_HOSTS]),
     }
     return Fetcher(**(options | overrides))
 

@@ -293,3 +293,26 @@ def test_prompt_templates_load_with_their_placeholders():
     settings = Settings(_env_file=None)
     assert load_prompt(settings, "answer").placeholders == {"sources", "question"}
     assert load_prompt(settings, "condense").placeholders == {"history", "question"}
+
+
+# --- page text that tries to become markup -------------------------------------------------
+
+def hostile_answer(body: dict[str, Any]) -> str:
+    wifi = source_saying(body, WIFI)
+    return (
+        "Here is what the sources say:\n\n### <img src=x onerror=alert(1)>Diagnose the drops\n"
+        "- Many drops traced back to environmental causes such as unstable Wi-Fi rather than "
+        f"to bugs in the calling stack [{wifi}]. See the [runbook](javascript:alert(1)).\n"
+    )
+
+
+def test_html_and_script_links_from_the_model_never_reach_the_answer(service, fake_llm):
+    fake_llm.reply = answering(hostile_answer, chunk_chars=5)
+
+    answer = service.ask(AskRequest(question=QUESTION)).answer
+    events = _events(service, AskRequest(question=QUESTION))
+    streamed = "".join(data["text"] for name, data in events if name == "delta")
+
+    for text in (answer, streamed, events[-1][1]["answer"]):
+        assert "<img" not in text and "javascript:" not in text, text
+        assert "### Diagnose the drops" in text and "See the runbook." in text

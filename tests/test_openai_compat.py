@@ -11,6 +11,8 @@ import openai
 import pytest
 
 from app.main import create_app
+from app.models import AskResponse
+from app.routes.openai_compat import with_footnotes
 from tests.corpus_fixture import SAMPLE_BASE_URL
 from tests.widget_support import run_service
 
@@ -160,3 +162,26 @@ def test_malformed_request_is_a_422_naming_the_field(client):
     error = response.json()["error"]
     assert error["code"] == "validation_error" and error["param"] == "messages"
     assert "messages: " in error["message"]
+
+
+def test_footnotes_from_hostile_page_titles_and_quotes_are_plain_text():
+    example = AskResponse.model_config["json_schema_extra"]["examples"][0]
+    citation = {**example["citations"][0],
+                "title": "Runbook](javascript:alert(1)) <img src=x onerror=alert(1)>",
+                "quote": "Click [here](javascript:alert(2)) <script>x</script>now."}
+    response = AskResponse.model_validate({**example, "citations": [citation]})
+
+    content = with_footnotes(response)
+
+    assert "javascript:" not in content and "<img" not in content and "<script" not in content
+    assert "[^1]" in content and "now." in content
+
+
+def test_llm_model_without_a_language_model_says_so_in_the_message(sdk):
+    completion = sdk.chat.completions.create(
+        model="careerqa-llm", messages=[{"role": "user", "content": PORTAL}])
+
+    content = completion.choices[0].message.content
+    assert extra(completion)["careerqa"]["degraded"] is True
+    assert content.startswith("*No language model is configured; this answer quotes the sources.*")
+    assert FOOTNOTE.search(content)

@@ -18,7 +18,7 @@ from ingest.pipeline import Ingestor
 from ingest.sources import Crawl, LocalPath, Sitemap, UrlList
 from ingest.state import IngestState
 from ingest.store import ChromaStore
-from tests.conftest import make_settings
+from tests.conftest import LOCAL_FETCH_ENV, make_settings
 
 ARTICLE = "articles/ownership-of-outcomes.html"
 
@@ -273,7 +273,8 @@ def test_ingest_killed_half_way_then_rerun_matches_a_clean_run(sample_site, tmp_
     expected = chunk_ids(ChromaStore.from_settings(clean))
 
     data = tmp_path / "killed"
-    env = {**os.environ, "CAREERQA_DATA_DIR": str(data), "CAREERQA_CRAWL_HOST_DELAY": "0.15",
+    env = {**os.environ, **LOCAL_FETCH_ENV, "CAREERQA_DATA_DIR": str(data),
+           "CAREERQA_CRAWL_HOST_DELAY": "0.15",
            "CAREERQA_EMBEDDING_BATCH_SIZE": "2", "CAREERQA_CRAWL_CONCURRENCY": "2"}
     cmd = [sys.executable, "-m", "app.cli", "ingest", "--sitemap", sitemap]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

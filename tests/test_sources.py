@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from core.settings import SAMPLE_SITE_DIR
+from ingest.egress import EgressPolicy
 from ingest.fetch import Fetcher
 from ingest.records import Page
 from ingest.sources import (
@@ -28,6 +29,7 @@ from ingest.sources import (
     normalize_url,
     parse_sitemap,
 )
+from tests.conftest import LOCAL_TEST_HOSTS
 from tests.http_server import SiteServer, html_page, serve_site
 
 PROJECT_SOURCES = Path(__file__).resolve().parent.parent / "ingest" / "sources.yaml"
@@ -40,7 +42,8 @@ def run_discover(
 ) -> tuple[list[Discovered], list[Decision]]:
     """All work items and audit decisions of one discovery run."""
     decisions: list[Decision] = []
-    options = {"user_agent": "careerqa-test/1.0", "timeout": 1.0, "retries": 0}
+    options = {"user_agent": "careerqa-test/1.0", "timeout": 1.0, "retries": 0,
+               "egress": EgressPolicy.from_entries([LOCAL_TEST_HOSTS])}
 
     async def run() -> list[Discovered]:
         async with Fetcher(**(options | fetcher_options)) as fetcher:

@@ -409,7 +409,9 @@ def test_stop_button_aborts_the_stream_and_keeps_the_partial_answer(open_page, h
     stop = page.get_by_role("button", name="Stop answering")
     expect(stop).to_be_visible()
     stop.click()
-    expect(page.locator(".stopped")).to_have_text("Stopped.")
+    expect(page.locator(".stopped")).to_have_text("Stopped. This answer is incomplete.")
+    expect(page.locator(".msg-bot.incomplete")).to_have_count(1)
+    expect(page.locator(".typing")).to_have_count(0)  # the typing state ended with it
     expect(stop).to_be_hidden()
     expect(page.get_by_role("button", name="Send question")).to_be_visible()
     assert host.slow.disconnected.wait(5), "the server saw the request aborted"
@@ -443,7 +445,7 @@ def test_server_data_is_rendered_as_text_never_as_markup(open_page, host, servic
 
     expect(page.locator(".source-title").first).to_have_text("<img src=x onerror=alert(1)>")
     expect(page.locator(".source-title").nth(1)).to_have_text("A <b>bold</b> claim")
-    expect(page.locator(".answer h4")).to_have_text("Heading <i>not italic</i>")
+    expect(page.locator(".answer h3")).to_have_text("Heading <i>not italic</i>")
     expect(page.locator(".answer")).to_contain_text("<img src=y onerror=alert(4)>")
     expect(page.locator(".answer strong")).to_have_text(["Bold"])
     # The javascript: source is plain text, its marker a button; the https one is a link.
@@ -625,3 +627,151 @@ def test_demo_page_embeds_the_widget_from_its_own_origin(open_page, service):
     shot(page, "16-demo-answer")
     page.locator("a.cite").nth(1).hover()
     shot(page, "17-demo-marker-quote")
+
+
+# ------------------------------------------------------------------ slow and cut-off answers
+
+
+def hang(route) -> None:
+    """A service that accepted the request and never answers (the route is left pending)."""
+    if route.request.method == "OPTIONS":
+        route.fulfill(status=204, headers={**CORS_HEADERS, "Access-Control-Allow-Headers": "*"})
+
+
+def stored_articles(service) -> int:
+    import httpx
+
+    pages = httpx.get(service.url + "/v1/sources").json()
+    return sum(1 for p in pages if p["status"] == "stored")
+
+
+def test_loading_line_names_the_articles_and_a_hung_service_gets_a_retry_card(
+    open_page, host, service
+):
+    page = open_page(embed(host, service.url, "/hung", first_byte_timeout="3"),
+                     routes={"**/v1/ask/stream": hang})
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+    count = stored_articles(service)
+    expect(page.locator(".typing-text")).to_have_text(f"Searching {count} articles…")
+    shot(page, "12-searching")
+
+    alert = page.locator(".alert.kind-timeout")
+    expect(alert).to_contain_text("did not respond within 3 s")
+    expect(alert.get_by_role("button", name="Try again")).to_be_enabled()
+    expect(page.locator(".typing")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send question")).to_be_visible()
+    assert page.evaluate(CONTRAST_JS) == []
+    shot(page, "13-timed-out")
+
+
+def test_a_stream_that_stalls_ends_in_a_retry_card(open_page, host, service):
+    host.slow = SlowStream(deltas=["Staff engineers ", "own outcomes."], delay=5)
+    page = open_page(host.add("/stall", host_page(f"{service.url}/widget.js", api=host.url,
+                                                  title="Ask", stall_timeout="1")))
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+
+    alert = page.locator(".alert.kind-timeout")
+    expect(alert).to_contain_text("stopped arriving for 1 s")
+    expect(alert.get_by_role("button", name="Try again")).to_be_visible()
+    expect(page.get_by_role("button", name="Stop answering")).to_be_hidden()
+
+
+def test_a_stream_cut_off_before_done_is_marked_incomplete(open_page, host, service):
+    answer = "Staff engineers own outcomes [1]. They write the design docs others build on [1]."
+    full = answer_stream(answer, [citation(1)], [sentence(answer, [1])])
+    cut = full[: full.index("event: check")]  # no check, no done: the connection just ended
+    page = open_page(embed(host, service.url, "/cut"),
+                     routes={"**/v1/ask/stream": fulfill_stream(cut)})
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+
+    expect(page.locator(".stopped")).to_contain_text("cut off before it finished")
+    expect(page.locator(".msg-bot.incomplete")).to_have_count(1)
+    expect(page.locator(".msg-bot[aria-busy]")).to_have_count(0)
+    expect(page.locator(".typing")).to_have_count(0)
+    assert page.locator(".answer").inner_text().startswith("Staff engineers own outcomes")
+    shot(page, "14-cut-off")
+
+
+# ------------------------------------------------------------------ focus, thanks, landmarks
+
+
+def test_focus_stays_with_the_visitor_after_a_chip_feedback_and_a_flag(open_page, host, service):
+    page = open_page(embed(host, service.url, "/focus"))
+    page.locator(".launcher").click()
+    page.locator(".chip").first.click()
+    assert page.evaluate(ACTIVE_CLASS) == "input"  # not the page body: the chip is gone
+    wait_answers(page, 1)
+
+    page.get_by_role("button", name="Helpful", exact=True).click()
+    page.get_by_role("button", name="Skip").click()
+    expect(page.locator(".action-status")).to_have_text("Thanks for the feedback.")
+    helpful = page.get_by_role("button", name="Helpful", exact=True)
+    expect(helpful).to_be_focused()
+    expect(helpful).to_have_attribute("aria-disabled", "true")
+
+    flag = page.locator(".source-flag").first
+    flag.focus()
+    page.keyboard.press("Enter")
+    thanks = page.locator(".flag-thanks")
+    expect(thanks).to_be_visible()
+    expect(thanks).to_have_text(re.compile(r"Thanks: source \d+ is flagged for review\."))
+    expect(flag).to_be_focused()
+    assert page.evaluate(CONTRAST_JS) == []
+    shot(page, "15-flag-thanks")
+
+
+def test_no_second_banner_and_headings_follow_the_panel_title(open_page, host, service):
+    page = open_page(embed(host, service.url, "/landmarks",
+                           body="<header><p>The host's own banner</p></header>"))
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+    wait_answers(page, 1)
+
+    inside = page.evaluate(f"""(() => {{
+        const r = {SHADOW};
+        return {{headers: r.querySelectorAll('header, [role=banner]').length,
+                 levels: [...r.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+                     .map((e) => +e.tagName[1])}};
+    }})()""")
+    assert inside["headers"] == 0
+    assert inside["levels"][0] == 2 and len(inside["levels"]) > 1
+    levels = inside["levels"]
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), inside
+
+
+def test_on_touch_the_first_tap_shows_the_quote_and_the_second_opens_the_source(
+    browser, host, service
+):
+    context = browser.new_context(viewport={"width": 390, "height": 780}, has_touch=True,
+                                  is_mobile=True)
+    try:
+        # The cited pages' URLs are the sample store's; answer them here, off the network.
+        context.route("http://127.0.0.1:8000/**", lambda route: route.fulfill(body="a page"))
+        page = context.new_page()
+        page.goto(embed(host, service.url, "/touch"))
+        page.locator(".launcher").tap()
+        ask(page, QUESTION)
+        wait_answers(page, 1)
+        marker = page.locator("a.cite").first
+        marker.scroll_into_view_if_needed()
+
+        marker.tap()
+        tip = page.locator(".tip")
+        expect(tip).to_be_visible()
+        expect(tip.locator(".tip-quote")).not_to_be_empty()
+        page.wait_for_timeout(500)
+        assert len(context.pages) == 1  # the first tap did not open the source
+        shot(page, "16-touch-quote")
+
+        with context.expect_page() as opened:
+            marker.tap()
+        assert opened.value.url.split("#")[0] == marker.get_attribute("href").split("#")[0]
+
+        page.bring_to_front()
+        page.locator(".log").tap(position={"x": 10, "y": 10})
+        expect(tip).to_be_hidden()  # it does not stick
+    finally:
+        context.close()

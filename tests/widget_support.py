@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -56,11 +57,11 @@ def bound_socket() -> socket.socket:
 
 
 @contextmanager
-def run_service(app) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a thread; yields its base URL."""
+def run_service(app, **options: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread (`options` go to its Config); yields its URL."""
     sock = bound_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120  # the lifespan builds the store and model parts

@@ -11,8 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.errors import describe_failure
-from app.models import AskRequest, AskResponse, ErrorResponse
+from app.models import AskRequest, AskResponse
 from app.routes.deps import PartsDep
+from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
 log = logging.getLogger("careerqa")
@@ -21,10 +22,7 @@ router = APIRouter(
     prefix="/v1",
     tags=["ask"],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={
-        401: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-        429: {"model": ErrorResponse}, 503: {"model": ErrorResponse},
-    },
+    responses=error_responses(400, 401, 413, 422, 429, 503),
 )
 
 
@@ -52,9 +50,15 @@ def sse(event: str, data: dict) -> str:
     response_class=StreamingResponse,
 )
 async def ask_stream(body: AskRequest, request: Request, parts: PartsDep) -> StreamingResponse:
+    stream = parts.service.stream(body)
+    # The first event is awaited before any byte is sent: a question the service refuses, or
+    # a store that is down, is an HTTP error status rather than a 200 with an error event.
+    first = await anext(stream)
+
     async def events() -> AsyncIterator[str]:
         try:
-            async for event, data in parts.service.stream(body):
+            event, data = first
+            while True:
                 if await request.is_disconnected():
                     return
                 if event == "done":
@@ -62,10 +66,16 @@ async def ask_stream(body: AskRequest, request: Request, parts: PartsDep) -> Str
                         data.get("timings_ms", {}), data.get("citation_check", {}).get("passed")
                     )
                 yield sse(event, data)
+                try:
+                    event, data = await anext(stream)
+                except StopAsyncIteration:
+                    return
         except Exception as exc:  # the stream has started: report in-band, not as a status
             _status, code, message = describe_failure(exc)
             log.exception("streamed answer failed: %s", code)
             yield sse("error", {"error": code, "message": message})
+        finally:
+            await stream.aclose()
 
     return StreamingResponse(
         events(),

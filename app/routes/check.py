@@ -6,16 +6,16 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
 from app.check.models import CheckReport, SourceText
-from app.models import CheckRequest, ErrorResponse
+from app.models import CheckRequest
 from app.routes.deps import PartsDep
+from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
 router = APIRouter(
     prefix="/v1",
     tags=["check"],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-               429: {"model": ErrorResponse}},
+    responses=error_responses(400, 401, 413, 422, 429),
 )
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
-from app.models import ErrorResponse, FeedbackRequest, FeedbackResponse
+from app.models import FeedbackRequest, FeedbackResponse
 from app.routes.deps import PartsDep
+from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
 router = APIRouter(
     prefix="/v1",
     tags=["feedback"],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-               429: {"model": ErrorResponse}},
+    responses=error_responses(400, 401, 413, 422, 429),
 )
 
 

@@ -16,11 +16,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import OPENAI_TAG, ApiError
+from app.markdown_safety import sanitize_markdown
 from app.models import AskRequest, AskResponse, ChatTurn
 from app.routes.deps import PartsDep
+from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
 
@@ -48,7 +50,7 @@ router = APIRouter(
     prefix="/v1",
     tags=[OPENAI_TAG],
     dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-    responses={status: {"model": OpenAIErrorResponse} for status in (401, 404, 422, 429)},
+    responses=error_responses(400, 401, 404, 413, 422, 429, 503, model=OpenAIErrorResponse),
 )
 
 MODELS = {
@@ -97,16 +99,22 @@ def to_ask_request(body: ChatCompletionRequest) -> AskRequest:
     if not turns or turns[-1].role != "user" or not _text(turns[-1].content).strip():
         raise ApiError(422, "validation_error", "messages: the last message must be a user turn.",
                        extra={"param": "messages"})
-    history = [ChatTurn(role=m.role, content=_text(m.content)[:8000]) for m in turns[:-1]]
-    return AskRequest(question=_text(turns[-1].content)[:2000], history=history[-40:],
-                      mode=MODELS[body.model])
+    try:
+        history = [ChatTurn(role=m.role, content=_text(m.content)[:8000]) for m in turns[:-1]]
+        return AskRequest(question=_text(turns[-1].content)[:2000], history=history[-40:],
+                          mode=MODELS[body.model])
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        message = f"messages: the last user message is not a question ({problem['msg']})."
+        raise ApiError(422, "validation_error", message, extra={"param": "messages"}) from exc
 
 
 def with_footnotes(response: AskResponse) -> str:
     """The answer with `[n]` turned into Markdown footnotes that name and quote each source."""
     text = re.sub(r"\[(\d+)\]", r"[^\1]", response.answer)
     notes = [f'[^{c.id}]: [{c.title}]({c.fragment_url}) — "{c.quote}"' for c in response.citations]
-    return text + ("\n\n" + "\n".join(notes) if notes else "")
+    # Titles and quotes are page text: sanitised like the answer before they become Markdown.
+    return sanitize_markdown(text + ("\n\n" + "\n".join(notes) if notes else ""))
 
 
 def _extra(response: AskResponse) -> dict[str, Any]:
@@ -131,6 +139,10 @@ async def chat_completions(body: ChatCompletionRequest, parts: PartsDep):
     request = to_ask_request(body)
     response: AskResponse = await run_in_threadpool(parts.service.ask, request)
     content = with_footnotes(response)
+    if response.degraded and response.notice:
+        # Chat UIs show only the message: a model that could not answer as asked says so
+        # there, not only in the extra `careerqa.degraded` field no UI displays.
+        content = f"*{response.notice}*\n\n{content}"
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())
     usage = {"prompt_tokens": len(request.question.split()),

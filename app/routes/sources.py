@@ -11,8 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ApiError
-from app.models import ErrorResponse
 from app.routes.deps import PartsDep
+from app.routes.responses import error_responses
 from app.security import rate_limited, require_admin, require_ask_key
 from core import jobs
 from core.settings import Settings
@@ -20,8 +20,8 @@ from ingest.removal import remove_page
 from ingest.sources import LocalPath, SourceSpec, UrlFile, parse_sources
 
 router = APIRouter(prefix="/v1", tags=["sources"],
-                   responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
-_ADMIN_ERRORS = {403: {"model": ErrorResponse, "description": "No admin key is configured."}}
+                   responses=error_responses(401, 422, 429, 503))
+_ADMIN_ERRORS = error_responses(400, 403, 413)
 
 
 def source_id(url: str) -> str:
@@ -84,7 +84,7 @@ def network_sources(entries: list[dict[str, Any]], settings: Settings) -> list[S
 
 @router.get("/sources", response_model=list[SourceInfo], summary="What is indexed",
             dependencies=[Depends(require_ask_key), Depends(rate_limited)],
-            responses={429: {"model": ErrorResponse}})
+            )
 async def list_sources(parts: PartsDep) -> list[SourceInfo]:
     pages = await run_in_threadpool(parts.state.pages)
     return [
@@ -136,7 +136,7 @@ async def ingest(body: IngestRequest, parts: PartsDep) -> IngestJob:
 
 @router.get("/ingest/{job_id}", summary="An ingest job's progress and summary (admin)",
             response_model=IngestJob, dependencies=[Depends(require_admin)],
-            responses={**_ADMIN_ERRORS, 404: {"model": ErrorResponse}})
+            responses={**_ADMIN_ERRORS, **error_responses(404)})
 async def ingest_job(job_id: int, parts: PartsDep) -> IngestJob:
     job = await run_in_threadpool(jobs.get, parts.db, job_id)
     if job is None:
@@ -146,7 +146,7 @@ async def ingest_job(job_id: int, parts: PartsDep) -> IngestJob:
 
 @router.delete("/sources/{source}", summary="Remove a page and its chunks (admin)",
                dependencies=[Depends(require_admin)],
-               responses={**_ADMIN_ERRORS, 404: {"model": ErrorResponse}})
+               responses={**_ADMIN_ERRORS, **error_responses(404)})
 async def delete_source(source: str, parts: PartsDep) -> dict[str, Any]:
     """A recorded exact copy of the page is indexed in its place at once."""
     page = next((p for p in await run_in_threadpool(parts.state.pages)

@@ -33,13 +33,19 @@
     accent: '#4f46e5',
     target: null,
     mode: null,
+    // Seconds to wait for the service to start answering, and for the next piece of a
+    // streaming answer. The first answer after a start warms up the model (~10-20 s on a
+    // busy two-core machine), hence the generous first wait.
+    firstByteTimeout: 45,
+    stallTimeout: 20,
   };
   const PLACEMENTS = ['bottom-right', 'bottom-left'];
   const THEMES = ['light', 'dark', 'auto'];
   const MODES = ['extractive', 'llm', 'auto'];
 
-  // Limits mirrored from the API contract (app/models.py) so requests are never rejected.
-  const MAX_QUESTION = 2000;
+  // Limits mirrored from the API contract (app/models.py, CAREERQA_MAX_QUESTION_CHARS's
+  // default) so requests are never rejected.
+  const MAX_QUESTION = 1000;
   const MAX_HISTORY_TURNS = 40;
   const MAX_TURN_CHARS = 8000;
   const MAX_FEEDBACK_ANSWER = 20000;
@@ -59,6 +65,8 @@
       accent: d.accent,
       target: d.target,
       mode: d.mode,
+      firstByteTimeout: d.firstByteTimeout,
+      stallTimeout: d.stallTimeout,
     };
   }
 
@@ -82,6 +90,10 @@
     if (!PLACEMENTS.includes(c.placement)) c.placement = DEFAULTS.placement;
     if (!THEMES.includes(c.theme)) c.theme = DEFAULTS.theme;
     if (!MODES.includes(c.mode)) c.mode = null;
+    for (const key of ['firstByteTimeout', 'stallTimeout']) {
+      const seconds = Number(c[key]);
+      c[key] = Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULTS[key];
+    }
     return c;
   }
 
@@ -360,7 +372,7 @@
         }
         parent.append(list);
       } else {
-        const el = h(block.type === 'h' ? 'h4' : 'p');
+        const el = h(block.type === 'h' ? 'h3' : 'p'); // under the panel's h2
         block.lines.forEach((line, i) => {
           if (i) el.append(' ');
           renderLine(el, line);
@@ -393,7 +405,7 @@
   class WidgetError extends Error {
     constructor(kind, message, extra) {
       super(message);
-      this.kind = kind; // unreachable | rate_limited | http | stream | aborted
+      this.kind = kind; // unreachable | rate_limited | http | stream | timeout | aborted
       Object.assign(this, extra);
     }
   }
@@ -429,7 +441,7 @@
    * Parse a text/event-stream body, calling onEvent(name, data) per event.
    * EventSource cannot POST, so the stream is read by hand from fetch's ReadableStream.
    */
-  async function readEventStream(body, onEvent) {
+  async function readEventStream(body, onEvent, onChunk) {
     const reader = body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -475,10 +487,42 @@
         throw new WidgetError('unreachable', 'The connection dropped while the answer was streaming.');
       }
       if (chunk.done) break;
+      if (onChunk) onChunk();
       take(decoder.decode(chunk.value, { stream: true }));
     }
     take(decoder.decode() + heldCR);
     if (buffer.trim()) dispatch(buffer);
+  }
+
+  /**
+   * Aborts a request that goes quiet: no response within the first-byte timeout, or no new
+   * bytes within the stall timeout. The visitor's own Stop still reads as `aborted`.
+   */
+  function createWatchdog(outer, config) {
+    const inner = new AbortController();
+    let timer = null;
+    let fired = null;
+    if (outer) outer.addEventListener('abort', () => inner.abort(), { once: true });
+    return {
+      signal: inner.signal,
+      arm(seconds, kind) {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          fired = kind;
+          inner.abort();
+        }, seconds * 1000);
+      },
+      disarm() {
+        clearTimeout(timer);
+      },
+      explain(err) {
+        if (!fired || (outer && outer.aborted)) return err;
+        const message = fired === 'first_byte'
+          ? `The answer service did not respond within ${config.firstByteTimeout} s.`
+          : `The answer stopped arriving for ${config.stallTimeout} s.`;
+        return new WidgetError('timeout', message, { phase: fired });
+      },
+    };
   }
 
   function createApi(config) {
@@ -498,24 +542,44 @@
     return {
       /** Stream an answer; `on` has one handler per SSE event (citations, delta, check, done). */
       async ask(payload, signal, on) {
-        const res = await post('/v1/ask/stream', payload, {
-          headers: headers({ Accept: 'text/event-stream' }),
-          signal,
-        });
-        if (!res.ok) throw await errorFromResponse(res);
-        if ((res.headers.get('Content-Type') || '').includes('application/json')) {
-          on.done(await res.json()); // a server that answers without streaming
-          return;
-        }
-        let failure = null;
-        await readEventStream(res.body, (name, data) => {
-          if (name === 'error') {
-            failure = new WidgetError('stream', (data && data.message) || 'The answer failed.', { code: data && data.error });
-          } else if (on[name] && data && typeof data === 'object') {
-            on[name](data);
+        const watchdog = createWatchdog(signal, config);
+        try {
+          watchdog.arm(config.firstByteTimeout, 'first_byte');
+          const res = await post('/v1/ask/stream', payload, {
+            headers: headers({ Accept: 'text/event-stream' }),
+            signal: watchdog.signal,
+          });
+          watchdog.arm(config.stallTimeout, 'stall');
+          if (!res.ok) throw await errorFromResponse(res);
+          if ((res.headers.get('Content-Type') || '').includes('application/json')) {
+            on.done(await res.json()); // a server that answers without streaming
+            return;
           }
-        });
-        if (failure) throw failure;
+          let failure = null;
+          await readEventStream(res.body, (name, data) => {
+            if (name === 'error') {
+              failure = new WidgetError('stream', (data && data.message) || 'The answer failed.', { code: data && data.error });
+            } else if (on[name] && data && typeof data === 'object') {
+              on[name](data);
+            }
+          }, () => watchdog.arm(config.stallTimeout, 'stall'));
+          if (failure) throw failure;
+        } catch (err) {
+          throw watchdog.explain(err);
+        } finally {
+          watchdog.disarm();
+        }
+      },
+      /** How many articles are indexed (for the loading line); null when it can't be told. */
+      async articleCount() {
+        try {
+          const res = await fetch(config.api + '/v1/sources', { headers: config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {} });
+          if (!res.ok) return null;
+          const pages = await res.json();
+          return Array.isArray(pages) ? pages.filter((p) => p && p.status === 'stored').length : null;
+        } catch (_) {
+          return null; // the line then says "Searching the sources…"
+        }
       },
       async feedback(payload) {
         const res = await post('/v1/feedback', payload, { headers: headers() });
@@ -566,7 +630,7 @@
       this.data = { answer: '', citations: [], sentences: null, citation_check: null, covered: true, uncovered: [] };
       this.record = null; // the persisted turn, once finished
       this.pending = false;
-      this.body = h('div', { class: 'answer' }, typingDots());
+      this.body = h('div', { class: 'answer' }, typingDots(widget.articles));
       this.notices = h('div', { class: 'notices' });
       this.meta = h('div', { class: 'meta-row' });
       this.sources = h('div', { class: 'sources-wrap' });
@@ -591,7 +655,7 @@
     onCitations(data) {
       if (data.restart) {
         this.data.answer = '';
-        this.body.replaceChildren(typingDots());
+        this.body.replaceChildren(typingDots(this.w.articles));
       }
       this.data.citations = Array.isArray(data.citations) ? data.citations : [];
       this.data.covered = data.covered !== false;
@@ -620,10 +684,13 @@
       this.renderFooter();
     }
 
-    stopped() {
+    /** The answer ended early: no typing state left, and it says it is incomplete. */
+    stopped(why) {
       this.el.removeAttribute('aria-busy');
+      this.el.classList.add('incomplete');
+      if (!this.data.answer) this.body.replaceChildren(); // the dots must not go on forever
       this.renderAll();
-      this.footer.replaceChildren(h('p', { class: 'stopped', text: 'Stopped.' }));
+      this.footer.replaceChildren(h('p', { class: 'stopped', text: incompleteText(why) }));
     }
 
     /* --- rendering */
@@ -798,11 +865,13 @@
       if (!this.record || !this.data.answer) return;
       const rated = this.record.feedback;
       const thumb = (rating, name, label) => {
+        // aria-disabled rather than disabled: a rated thumb keeps focus (a disabled button
+        // would drop it to the page body) and still says it can't be pressed again.
         const button = iconButton(name, label, {
           class: 'icon-btn',
           'aria-pressed': rated === rating ? 'true' : 'false',
-          disabled: Boolean(rated),
-          onclick: () => this.openFeedback(rating),
+          'aria-disabled': rated ? 'true' : 'false',
+          onclick: () => rated || this.openFeedback(rating),
         });
         this.w.tips.attach(button, () => [h('p', { text: label })]);
         return button;
@@ -864,8 +933,9 @@
       }
       this.record.feedback = rating;
       this.w.persist();
-      const focusWasInside = form.contains(this.w.activeElement());
+      const focusWasInside = form.contains(this.w.activeElement()) || !this.w.activeElement();
       this.renderFooter();
+      // Back to the thumb the visitor chose, not to the page body.
       if (focusWasInside) this.actions.querySelector('[aria-pressed="true"]').focus();
     }
 
@@ -878,11 +948,13 @@
         citation,
       };
       if (sentence) payload.sentence = String(sentence.text).slice(0, 2000);
-      button.disabled = true;
+      if (button.getAttribute('aria-disabled') === 'true') return; // already sent or sending
+      // Not `disabled`: the button keeps focus while the flag is sent and after.
+      button.setAttribute('aria-disabled', 'true');
       try {
         await this.w.api.feedback(payload);
       } catch (err) {
-        button.disabled = false;
+        button.removeAttribute('aria-disabled');
         this.w.announce(`Couldn’t flag the source: ${err.message}`);
         return;
       }
@@ -890,6 +962,11 @@
       this.w.persist();
       button.setAttribute('aria-pressed', 'true');
       button.setAttribute('aria-label', `Source ${citation.id} flagged: thanks, we’ll review it`);
+      // Seen, not only heard: a line under the answer thanks the visitor for the flag.
+      this.footer.querySelectorAll('.flag-thanks').forEach((p) => p.remove());
+      const thanks = h('p', { class: 'flag-thanks', text: `Thanks: source ${citation.id} is flagged for review.` });
+      this.footer.append(thanks);
+      thanks.scrollIntoView({ block: 'nearest' });
       this.w.announce('Thanks: the source is flagged for review.');
     }
 
@@ -917,10 +994,19 @@
     }
   }
 
-  function typingDots() {
+  /** What an answer that ended early says about itself. */
+  function incompleteText(why) {
+    return why === 'cut_off'
+      ? 'The answer was cut off before it finished; it may be incomplete.'
+      : 'Stopped. This answer is incomplete.';
+  }
+
+  /** The typing state: three dots and a line saying what is happening. */
+  function typingDots(articles) {
+    const what = articles ? `Searching ${articles} article${articles === 1 ? '' : 's'}…` : 'Searching the sources…';
     return h('div', { class: 'typing' }, [
-      h('span', { 'aria-hidden': 'true' }), h('span', { 'aria-hidden': 'true' }), h('span', { 'aria-hidden': 'true' }),
-      h('span', { class: 'sr-only', text: 'Looking through the sources…' }),
+      h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'dot', 'aria-hidden': 'true' }), h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      h('span', { class: 'typing-text', text: what }),
     ]);
   }
 
@@ -1003,11 +1089,31 @@
     };
     tip.addEventListener('pointerenter', () => clearTimeout(hideTimer));
     tip.addEventListener('pointerleave', () => hide());
+    // A touch elsewhere closes the tooltip: touch has no "pointer left" to do it.
+    panel.addEventListener('pointerdown', (e) => {
+      if (e.pointerType === 'touch' && anchor && !anchor.contains(e.target) && !tip.contains(e.target)) hide(true);
+    });
     return {
+      /**
+       * Hover and focus show `el`'s tooltip. On touch, the first tap on a link (a citation
+       * marker) shows it without following the link; a second tap follows it.
+       */
       attach(el, build, enter, leave) {
         content.set(el, { build, enter, leave });
-        el.addEventListener('pointerenter', () => show(el));
-        el.addEventListener('pointerleave', () => hide());
+        let tapShows = false;
+        el.addEventListener('pointerenter', (e) => e.pointerType !== 'touch' && show(el));
+        el.addEventListener('pointerleave', (e) => e.pointerType !== 'touch' && hide());
+        el.addEventListener('pointerdown', (e) => {
+          // Decided before the tap's focus event shows the tooltip anyway.
+          tapShows = e.pointerType === 'touch' && el.matches('a[href]') && !(anchor === el && !tip.hidden);
+        });
+        el.addEventListener('click', (e) => {
+          if (!tapShows) return;
+          tapShows = false;
+          e.preventDefault();
+          e.stopImmediatePropagation();
+          show(el);
+        });
         el.addEventListener('focus', () => show(el));
         el.addEventListener('blur', () => hide(true));
       },
@@ -1033,6 +1139,7 @@
       this.target = resolveTarget(config.target);
       this.inline = Boolean(this.target);
       this.api = createApi(config);
+      this.articles = null; // how many articles the service answers from, once known
       this.store = createStore(`careerqa:v1:${config.api}:${this.inline ? config.target : 'floating'}`);
       this.turns = []; // finished exchanges: {question, response, feedback, flags}
       this.controller = null;
@@ -1104,7 +1211,8 @@
         { class: `panel ${this.inline ? 'inline' : 'floating'}`, id: 'cqa-panel', 'aria-labelledby': 'cqa-title' },
         this.inline ? { role: 'region' } : { role: 'dialog', 'aria-modal': 'true', hidden: true }
       ), [
-        h('header', { class: 'head' }, [
+        // A div, not <header>: outside the host's own banner a header is a second banner landmark.
+        h('div', { class: 'head' }, [
           h('div', { class: 'avatar big', 'aria-hidden': 'true' }, icon('spark', 16)),
           h('div', { class: 'head-text' }, [
             h('h2', { class: 'title', id: 'cqa-title', text: c.title }),
@@ -1257,11 +1365,25 @@
       return turns.slice(-MAX_HISTORY_TURNS);
     }
 
+    /** Learn the article count once, and put it into a loading line already showing. */
+    async loadArticles() {
+      if (this.articlesAsked) return;
+      this.articlesAsked = true;
+      const count = await this.api.articleCount();
+      if (!count) return;
+      this.articles = count;
+      for (const line of this.log.querySelectorAll('.typing')) line.replaceWith(typingDots(count));
+    }
+
     async ask(question) {
       question = String(question).trim().slice(0, MAX_QUESTION);
       if (!question || this.controller) return;
+      this.loadArticles();
       this.open();
+      // A suggestion chip disappears with the suggestions: keep focus in the composer.
+      const fromChip = this.suggestions.contains(this.activeElement());
       this.suggestions.hidden = true;
+      if (fromChip) this.input.focus();
       const userEl = this.userBubble(question);
       const view = new AnswerView(this, question);
       this.log.append(userEl, view.el);
@@ -1280,7 +1402,8 @@
           done: (d) => (final = d),
         });
         if (!final && !view.data.answer) throw new WidgetError('stream', 'The answer stream ended before any answer arrived.');
-        this.completeTurn(view, question, final || view.data);
+        if (final) this.completeTurn(view, question, final);
+        else this.onStopped(view, question, 'cut_off'); // the stream ended without its `done`
       } catch (err) {
         if (!(err instanceof WidgetError)) console.error('careerqa:', err); // a bug, not the network
         if (generation !== this.generation) return; // the chat was cleared meanwhile
@@ -1300,14 +1423,16 @@
       this.announce('Answer ready.');
     }
 
-    onStopped(view, question) {
+    /** End an answer that did not finish: stopped by the visitor, or `cut_off` by the stream. */
+    onStopped(view, question, why = 'stopped') {
       if (view.data.answer) {
-        const turn = { question, response: Object.assign(pickResponse(view.data), { stopped: true }), feedback: null, flags: [] };
+        const turn = { question, response: Object.assign(pickResponse(view.data), { stopped: why }), feedback: null, flags: [] };
         this.turns.push(turn);
         this.persist();
         view.record = turn;
       }
-      view.stopped();
+      view.stopped(why);
+      this.announce(incompleteText(why));
     }
 
     setStreaming(controller) {
@@ -1346,6 +1471,10 @@
       } else if (err.kind === 'unreachable') {
         title = 'Can’t reach the answer service';
         text = 'Check your connection, or try again in a moment.';
+      } else if (err.kind === 'timeout') {
+        iconName = 'clock';
+        title = 'The answer is taking too long';
+        text = `${err.message} Try again in a moment.`;
       } else {
         iconName = 'warn';
         title = 'Something went wrong';
@@ -1414,7 +1543,10 @@
         this.anchor = this.userBubble(turn.question);
         this.log.append(this.anchor, view.el);
         view.finish(turn.response, turn);
-        if (turn.response.stopped) view.footer.prepend(h('p', { class: 'stopped', text: 'Stopped.' }));
+        if (turn.response.stopped) {
+          view.el.classList.add('incomplete');
+          view.footer.prepend(h('p', { class: 'stopped', text: incompleteText(turn.response.stopped) }));
+        }
       }
       if (this.turns.length) this.suggestions.hidden = true;
       // Reopen where the reader left off, without pulling focus away from the new page.
@@ -1483,7 +1615,7 @@
   .cqa[data-theme="dark"] { ${DARK} }
   @media (prefers-color-scheme: dark) { .cqa[data-theme="auto"] { ${DARK} } }
   .cqa *, .cqa *::before, .cqa *::after { box-sizing: border-box; }
-  .cqa p, .cqa h2, .cqa h4, .cqa ol, .cqa ul { margin: 0; }
+  .cqa p, .cqa h2, .cqa h3, .cqa ol, .cqa ul { margin: 0; }
   .cqa button, .cqa textarea { font: inherit; color: inherit; }
   .cqa button { cursor: pointer; }
   .cqa :focus-visible { outline: 2px solid var(--accent-text); outline-offset: 2px; }
@@ -1558,8 +1690,9 @@
 
   .answer { overflow-wrap: anywhere; }
   .answer p { margin: 0 0 8px; }
-  .answer h4 { font-size: 14px; font-weight: 650; margin: 12px 0 4px; }
-  .answer h4:first-child { margin-top: 0; }
+  .answer h3 { font-size: 14px; font-weight: 650; margin: 12px 0 4px; }
+  .answer h3:first-child { margin-top: 0; }
+  .flag-thanks { font-size: 12px; color: var(--muted); margin-top: 6px; }
   .answer ul { margin: 0 0 8px; padding-left: 18px; }
   .answer li { margin: 3px 0; }
   .answer li::marker { color: var(--muted); }
@@ -1579,12 +1712,13 @@
     display: inline-grid; place-items: center; width: 18px; height: 18px; margin-left: 2px; padding: 0; vertical-align: -3px;
     border: 0; border-radius: 5px; background: var(--warn-bg); color: var(--warn-text);
   }
-  .typing { display: flex; gap: 5px; padding: 10px 2px; }
-  .typing span:not(.sr-only) { width: 7px; height: 7px; border-radius: 50%; background: var(--muted); opacity: .35; animation: cqa-dot 1.1s infinite ease-in-out; }
+  .typing { display: flex; align-items: center; gap: 5px; padding: 10px 2px; }
+  .typing-text { margin-left: 6px; font-size: 13px; color: var(--muted); }
+  .typing .dot { width: 7px; height: 7px; border-radius: 50%; background: var(--muted); opacity: .35; animation: cqa-dot 1.1s infinite ease-in-out; }
   .typing span:nth-child(2) { animation-delay: .15s; }
   .typing span:nth-child(3) { animation-delay: .3s; }
   @keyframes cqa-dot { 30% { opacity: .9; transform: translateY(-3px); } }
-  .cqa[data-busy] .msg-bot:last-child .answer > :is(p, h4):last-child::after,
+  .cqa[data-busy] .msg-bot:last-child .answer > :is(p, h3):last-child::after,
   .cqa[data-busy] .msg-bot:last-child .answer > ul:last-child > li:last-child::after {
     content: ""; display: inline-block; width: 7px; height: 15px; margin-left: 2px; vertical-align: -2px;
     background: var(--accent-text); opacity: .6; border-radius: 2px; animation: cqa-blink 1s steps(2) infinite;
