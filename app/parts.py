@@ -15,7 +15,7 @@ from app.feedback import FeedbackStore
 from app.llm import OpenAIChat
 from app.service import AskService
 from core.settings import SAMPLE_SITE_DIR, Settings
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder, embedder_from_settings
 from ingest.sources import LocalPath, SourceSpec
 from ingest.state import IngestState
 from ingest.store import ChromaStore
@@ -63,9 +63,7 @@ def build_parts(settings: Settings, embedder: Embedder | None = None) -> Parts:
     """Create the model, store and answering parts; ingest the sample corpus on first start."""
     # The store first: an unreachable Chroma server fails in a moment, not after the model loads.
     store = ChromaStore.from_settings(settings)
-    embedder = embedder or SentenceTransformerEmbedder(
-        settings.embedding_model, settings.embedding_batch_size, threads=settings.torch_threads
-    )
+    embedder = embedder or embedder_from_settings(settings)
     state = IngestState(settings.state_db)
     if store.count() == 0 and settings.ingest_sample_on_start:
         ingest_sample(settings, embedder, store, state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -43,7 +44,16 @@ class Settings(BaseSettings):
         default_factory=default_embedding_model,
         description="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2).",
     )
-    embedding_batch_size: int = Field(64, ge=1)
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "torch", description="torch (sentence-transformers) or onnx (an int8 export of the same "
+        "weights, built on first use or by `careerqa embed build-onnx`).")
+    # BATCH_SIZE_NOTE
+    embedding_batch_size: int = Field(16, ge=1, description="Texts per model call.")
+    embedding_threads: int = Field(
+        0, ge=0, description="CPU threads the embedding model uses (torch or onnxruntime) in "
+        "every command; 0 leaves the library's default (one per core).")
+    onnx_dir: Path | None = Field(
+        None, description="Where the ONNX export is kept; default: DATA_DIR/models/<model>.")
     chunk_size: int = Field(220, ge=32, description="Target chunk size in words-ish tokens.")
     chunk_overlap: int = Field(40, ge=0, description="Overlap between neighbouring chunks.")
 
@@ -93,7 +103,7 @@ class Settings(BaseSettings):
         True, description="Embed the stored sentences in the background, ahead of questions."
     )
     torch_threads: int = Field(
-        0, ge=0, description="CPU threads for the model in the service; 0 keeps torch's default."
+        0, ge=0, description="Older name of embedding_threads; when non-zero it wins."
     )
 
     @field_validator("chroma_url", "llm_base_url", "admin_api_key", "llm_api_key", mode="before")
@@ -112,6 +122,19 @@ class Settings(BaseSettings):
     @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def model_threads(self) -> int:
+        """The embedding model's thread count, honouring the older `torch_threads` name."""
+        return self.torch_threads or self.embedding_threads
+
+    @property
+    def onnx_model_dir(self) -> Path:
+        """The ONNX export's folder, one per source model so two models never share it."""
+        if self.onnx_dir is not None:
+            return self.onnx_dir
+        digest = hashlib.sha256(self.embedding_model.encode()).hexdigest()[:10]
+        return self.data_dir / "models" / f"onnx-int8-{digest}"
 
     @property
     def chroma_path(self) -> Path:

@@ -19,6 +19,15 @@ def register(subparsers) -> None:
     p.add_argument("--pages", type=_positive, default=2000, help="generated pages to ingest")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_ingest)
+    p = sub.add_parser("embed", help="model throughput by backend, batch size and threads")
+    p.add_argument("--chunks", type=_positive, default=500, help="real chunks to embed")
+    p.add_argument("--rounds", type=_positive, default=2, help="interleaved rounds")
+    p.add_argument("--backends", type=_backends, default="torch,onnx",
+                   help="comma-separated: torch, onnx")
+    p.add_argument("--batch-sizes", type=_sizes, default="8,16,32,64")
+    p.add_argument("--threads", type=_sizes, default="1,2")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_embed)
     p = sub.add_parser("query", help="/v1/ask latency at several corpus sizes vs a baseline")
     p.add_argument("--sizes", type=_sizes, default="1000,10000,50000",
                    help="chunk counts, comma-separated")
@@ -44,6 +53,23 @@ def _sizes(text: str) -> list[int]:
     if not sizes:
         raise argparse.ArgumentTypeError("name at least one chunk count")
     return sizes
+
+
+def _backends(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [n for n in names if n not in ("torch", "onnx")]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"backends are torch and onnx, not {text!r}")
+    return names
+
+
+def _embed(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_embed import run
+
+    print(json.dumps(run(chunks=args.chunks, rounds=args.rounds, backends=args.backends,
+                         batch_sizes=tuple(args.batch_sizes), threads=tuple(args.threads),
+                         out=args.out), indent=2))
+    return 0
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
