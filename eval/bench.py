@@ -16,7 +16,9 @@ def register(subparsers) -> None:
         "the same process. They take minutes; they are not part of the tests.")
     sub = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
     p = sub.add_parser("ingest", help="pipeline vs raw model throughput; re-ingest speed-up")
-    p.add_argument("--pages", type=_positive, default=2000, help="generated pages to ingest")
+    p.add_argument("--pages", type=_positive,
+                   help="cap on generated pages (default: as many as the distinct text gives)")
+    p.add_argument("--repeats", type=_positive, default=2, help="fresh-store ingests")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_ingest)
     p = sub.add_parser("embed", help="model throughput by backend, batch size and threads")
@@ -75,7 +77,8 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench_ingest import run
 
-    print(json.dumps(run(pages=args.pages, out=args.out), indent=2))
+    print(json.dumps(run(pages=args.pages, repeats=args.repeats, settings=settings,
+                         out=args.out), indent=2))
     return 0
 
 

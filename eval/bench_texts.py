@@ -59,7 +59,15 @@ def real_chunks(text: BenchText, count: int, seed: int = 11) -> list[str]:
     return rng.sample(chunks, min(count, len(chunks)))
 
 
-def paragraphs_of_distinct_sentences(text: BenchText) -> list[list[str]]:
+@dataclass(frozen=True)
+class Paragraph:
+    """A corpus paragraph's sentences and the heading it sits under."""
+
+    heading: str
+    sentences: list[str]
+
+
+def paragraphs_of_distinct_sentences(text: BenchText) -> list[Paragraph]:
     """Each document paragraph as its sentences, every sentence kept once in the whole set.
 
     A page generator that consumes these in order builds pages that read like real
@@ -79,7 +87,8 @@ def paragraphs_of_distinct_sentences(text: BenchText) -> list[list[str]]:
                     seen.add(sentence)
                     sentences.append(sentence)
             if sentences:
-                out.append(sentences)
+                heading = block.heading_path[-1] if block.heading_path else doc.title
+                out.append(Paragraph(heading, sentences))
     return out
 
 
