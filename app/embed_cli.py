@@ -31,7 +31,7 @@ def cmd_build_onnx(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result = build(settings.embedding_model, settings.onnx_model_dir, force=args.force)
     except OnnxBuildError as exc:
-        if exc.reason == "weights_missing":
+        if exc.reason in ("weights_missing", "dependency_missing"):  # the user can fix these
             raise CliError(str(exc)) from exc
         print(f"careerqa: {exc}", file=sys.stderr)
         return EXIT_ERROR

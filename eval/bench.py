@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from core.settings import Settings
@@ -30,6 +31,12 @@ def register(subparsers) -> None:
     p.add_argument("--threads", type=_sizes, default="1,2")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_embed)
+    p = sub.add_parser("agreement", help="top-5 agreement of the torch and ONNX backends")
+    p.add_argument("--questions", type=_positive, default=50, help="sample-set questions")
+    p.add_argument("--corpus", choices=["sample", "shared"], default="sample",
+                   help="store to search: the sample corpus or ../shared/corpora")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_agreement)
     p = sub.add_parser("query", help="/v1/ask latency at several corpus sizes vs a baseline")
     p.add_argument("--sizes", type=_sizes, default="1000,10000,50000",
                    help="chunk counts, comma-separated")
@@ -71,6 +78,19 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(run(chunks=args.chunks, rounds=args.rounds, backends=args.backends,
                          batch_sizes=tuple(args.batch_sizes), threads=tuple(args.threads),
                          out=args.out), indent=2))
+    return 0
+
+
+def _agreement(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_agreement import run
+
+    try:
+        result = run(questions=args.questions, corpus=args.corpus, settings=settings,
+                     out=args.out)
+    except FileNotFoundError as exc:
+        print(f"careerqa: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
     return 0
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from eval.bench_texts import load_documents, real_chunks, source_note
 from ingest.embed import Embedder, SentenceTransformerEmbedder
 from ingest.onnx_embedder import OnnxEmbedder
@@ -28,6 +28,7 @@ from ingest.onnx_embedder import OnnxEmbedder
 BATCH_SIZES = (8, 16, 32, 64)
 THREADS = (1, 2)
 BACKENDS = ("torch", "onnx")
+QUESTIONS = PROJECT_ROOT / "eval" / "datasets" / "questions.jsonl"
 
 
 def embed_like_the_pipeline(embedder: Embedder, texts: list[str], batch_size: int) -> float:
@@ -95,11 +96,30 @@ def run(chunks: int = 500, rounds: int = 2, backends: tuple[str, ...] = BACKENDS
     for backend in backends:
         mine = [row for row in table if row["backend"] == backend]
         result[f"best_{backend}"] = max(mine, key=lambda row: row["share_of_best"])
+    result["one_question_ms"] = _question_latency(embedders)
     if set(backends) == set(BACKENDS):
         result["onnx_vs_torch"] = _compare(embedders, texts, result)
     if out:
         out.write_text(json.dumps(result, indent=2))
     return result
+
+
+def _question_latency(embedders: dict[tuple[str, int], Embedder]) -> dict[str, float]:
+    """Median milliseconds to embed one question alone, as the query path does.
+
+    The sample set's questions, each embedded by every configuration in turn, so load
+    from other processes falls on all of them alike.
+    """
+    from eval.datasets import load_questions
+
+    questions = [c.question for c in load_questions(QUESTIONS)][:50]
+    times: dict[str, list[float]] = defaultdict(list)
+    for question in questions:
+        for (backend, n), embedder in embedders.items():
+            started = time.perf_counter()
+            embedder.embed([question])
+            times[f"{backend}_threads{n}"].append((time.perf_counter() - started) * 1000)
+    return {key: round(statistics.median(ms), 2) for key, ms in sorted(times.items())}
 
 
 def _compare(embedders: dict, texts: list[str], result: dict) -> dict:

@@ -94,7 +94,11 @@ def build(model: str, directory: Path, *, force: bool = False) -> BuildResult:
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
-        max_length = _export(model, work)
+        try:
+            max_length = _export(model, work)
+        except ImportError as exc:
+            raise OnnxBuildError(f"the ONNX backend needs {exc.name!r}: pip install "
+                                 "'careerqa[onnx]'", reason="dependency_missing") from exc
         manifest = {"fingerprint": fingerprint, "model_file": MODEL_FILE,
                     "max_seq_length": max_length, "inputs": list(_INPUTS)}
         (work / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -53,3 +53,4 @@ def test_bench_embed_times_each_setting_it_is_given(tmp_path, monkeypatch, capsy
     assert [(r["batch_size"], r["threads"]) for r in result["configs"]] == [(4, 1), (8, 1)]
     assert max(r["share_of_best"] for r in result["configs"]) == 1.0
     assert result["best_torch"]["chunks_per_second"] > 0 and result["chunks"] == 12
+    assert set(result["one_question_ms"]) == {"torch_threads1"}
