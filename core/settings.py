@@ -47,7 +47,14 @@ class Settings(BaseSettings):
     embedding_backend: Literal["torch", "onnx"] = Field(
         "torch", description="torch (sentence-transformers) or onnx (an int8 export of the same "
         "weights, built on first use or by `careerqa embed build-onnx`).")
-    # BATCH_SIZE_NOTE
+    # Batch size and threads: `careerqa bench embed` (docs/performance.md). On a quieter
+    # run (load 1.2-2.1, 500 real chunks, 2 threads) batch 16 embedded 1.32x faster than
+    # 64 (52.9 vs 40.0 chunks/s); at load 11-14 (250 real chunks, two interleaved rounds)
+    # no batch size or thread count stood out from the noise (best torch settings within
+    # 1% of each other: 2.68 chunks/s at 8/1 thread, 2.67 at 64/2 threads). So batch 16,
+    # and the library's thread count, which was 1.75x faster than one thread for batches
+    # on a quiet machine; set 1 where the CPUs are shared (one question: 5-6x faster at
+    # load 5-7, docs/bench-query.md).
     embedding_batch_size: int = Field(16, ge=1, description="Texts per model call.")
     embedding_threads: int = Field(
         0, ge=0, description="CPU threads the embedding model uses (torch or onnxruntime) in "
