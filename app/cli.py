@@ -24,9 +24,9 @@ class CliError(Exception):
 
 
 def _load_embedder(settings: Settings):
-    from ingest.embed import SentenceTransformerEmbedder
+    from ingest.embed import embedder_from_settings
 
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    return embedder_from_settings(settings)
 
 
 # --- ingest ---------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
-    for module in ("eval.cli", "eval.bench"):
+    for module in ("app.embed_cli", "eval.cli", "eval.bench"):
         try:
             __import__(module, fromlist=["register"]).register(sub)
         except ModuleNotFoundError as exc:

@@ -17,7 +17,7 @@ from app.service import AskService
 from core import jobs
 from core.db import Database
 from core.settings import SAMPLE_SITE_DIR, Settings
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder, embedder_from_settings
 from ingest.sources import LocalPath, SourceSpec
 from ingest.state import IngestState
 from ingest.store import ChromaStore
@@ -79,9 +79,7 @@ def build_parts(settings: Settings, embedder: Embedder | None = None, *,
     # The store first: an unreachable Chroma server fails in a moment, not after the model loads.
     store = store or ChromaStore.from_settings(settings)
     db = db or Database.from_settings(settings)
-    embedder = embedder or SentenceTransformerEmbedder(
-        settings.embedding_model, settings.embedding_batch_size, threads=settings.torch_threads
-    )
+    embedder = embedder or embedder_from_settings(settings)
     state = IngestState(db)
     if store.count() == 0 and settings.ingest_sample_on_start:
         queue_sample(settings, db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -50,7 +51,23 @@ class Settings(BaseSettings):
         default_factory=default_embedding_model,
         description="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2).",
     )
-    embedding_batch_size: int = Field(64, ge=1)
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "torch", description="torch (sentence-transformers) or onnx (an int8 export of the same "
+        "weights, built on first use or by `careerqa embed build-onnx`).")
+    # Batch size and threads: `careerqa bench embed` (docs/performance.md). On a quieter
+    # run (load 1.2-2.1, 500 real chunks, 2 threads) batch 16 embedded 1.32x faster than
+    # 64 (52.9 vs 40.0 chunks/s); at load 11-14 (250 real chunks, two interleaved rounds)
+    # no batch size or thread count stood out from the noise (best torch settings within
+    # 1% of each other: 2.68 chunks/s at 8/1 thread, 2.67 at 64/2 threads). So batch 16,
+    # and the library's thread count, which was 1.75x faster than one thread for batches
+    # on a quiet machine; set 1 where the CPUs are shared (one question: 5-6x faster at
+    # load 5-7, docs/bench-query.md).
+    embedding_batch_size: int = Field(16, ge=1, description="Texts per model call.")
+    embedding_threads: int = Field(
+        0, ge=0, description="CPU threads the embedding model uses (torch or onnxruntime) in "
+        "every command; 0 leaves the library's default (one per core).")
+    onnx_dir: Path | None = Field(
+        None, description="Where the ONNX export is kept; default: DATA_DIR/models/<model>.")
     chunk_size: int = Field(220, ge=32, description="Target chunk size in words-ish tokens.")
     chunk_overlap: int = Field(40, ge=0, description="Overlap between neighbouring chunks.")
 
@@ -135,7 +152,7 @@ class Settings(BaseSettings):
     )
     job_max_attempts: int = Field(3, ge=1, description="Runs of one job before it is failed.")
     torch_threads: int = Field(
-        0, ge=0, description="CPU threads for the model in the service; 0 keeps torch's default."
+        0, ge=0, description="Older name of embedding_threads; when non-zero it wins."
     )
 
     @field_validator("chroma_url", "database_url", "llm_base_url", "admin_api_key",
@@ -148,6 +165,19 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         """The records database when no `database_url` is set."""
         return self.data_dir / "careerqa.sqlite3"
+
+    @property
+    def model_threads(self) -> int:
+        """The embedding model's thread count, honouring the older `torch_threads` name."""
+        return self.torch_threads or self.embedding_threads
+
+    @property
+    def onnx_model_dir(self) -> Path:
+        """The ONNX export's folder, one per source model so two models never share it."""
+        if self.onnx_dir is not None:
+            return self.onnx_dir
+        digest = hashlib.sha256(self.embedding_model.encode()).hexdigest()[:10]
+        return self.data_dir / "models" / f"onnx-int8-{digest}"
 
     @property
     def chroma_path(self) -> Path:

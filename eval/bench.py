@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from core.settings import Settings
@@ -16,11 +17,28 @@ def register(subparsers) -> None:
         "the same process. They take minutes; they are not part of the tests.")
     sub = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
     p = sub.add_parser("ingest", help="pipeline vs raw model throughput; re-ingest speed-up")
-    p.add_argument("--pages", type=_positive, default=2000, help="generated pages to ingest")
+    p.add_argument("--pages", type=_positive,
+                   help="cap on generated pages (default: as many as the distinct text gives)")
+    p.add_argument("--repeats", type=_positive, default=2, help="fresh-store ingests")
     p.add_argument("--sentence-stage", action="store_true",
                    help="also time an ingest with the worker's sentence-vector stage")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_ingest)
+    p = sub.add_parser("embed", help="model throughput by backend, batch size and threads")
+    p.add_argument("--chunks", type=_positive, default=500, help="real chunks to embed")
+    p.add_argument("--rounds", type=_positive, default=2, help="interleaved rounds")
+    p.add_argument("--backends", type=_backends, default="torch,onnx",
+                   help="comma-separated: torch, onnx")
+    p.add_argument("--batch-sizes", type=_sizes, default="8,16,32,64")
+    p.add_argument("--threads", type=_sizes, default="1,2")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_embed)
+    p = sub.add_parser("agreement", help="top-5 agreement of the torch and ONNX backends")
+    p.add_argument("--questions", type=_positive, default=50, help="sample-set questions")
+    p.add_argument("--corpus", choices=["sample", "shared"], default="sample",
+                   help="store to search: the sample corpus or ../shared/corpora")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_agreement)
     p = sub.add_parser("query", help="/v1/ask latency at several corpus sizes vs a baseline")
     p.add_argument("--sizes", type=_sizes, default="1000,10000,50000",
                    help="chunk counts, comma-separated")
@@ -48,11 +66,41 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _backends(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [n for n in names if n not in ("torch", "onnx")]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"backends are torch and onnx, not {text!r}")
+    return names
+
+
+def _embed(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_embed import run
+
+    print(json.dumps(run(chunks=args.chunks, rounds=args.rounds, backends=args.backends,
+                         batch_sizes=tuple(args.batch_sizes), threads=tuple(args.threads),
+                         out=args.out), indent=2))
+    return 0
+
+
+def _agreement(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_agreement import run
+
+    try:
+        result = run(questions=args.questions, corpus=args.corpus, settings=settings,
+                     out=args.out)
+    except FileNotFoundError as exc:
+        print(f"careerqa: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench_ingest import run
 
-    print(json.dumps(run(pages=args.pages, out=args.out, sentence_stage=args.sentence_stage),
-                     indent=2))
+    print(json.dumps(run(pages=args.pages, repeats=args.repeats, settings=settings,
+                         out=args.out, sentence_stage=args.sentence_stage), indent=2))
     return 0
 
 

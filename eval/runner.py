@@ -76,9 +76,9 @@ class _Context:
 
 
 def _load_embedder(settings: Settings) -> Any:
-    from ingest.embed import SentenceTransformerEmbedder
+    from ingest.embed import embedder_from_settings
 
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    return embedder_from_settings(settings)
 
 
 @contextmanager

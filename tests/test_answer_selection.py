@@ -35,7 +35,7 @@ def handbook(tmp_path_factory, embedder) -> AskService:
     settings = make_settings(tmp_path_factory.mktemp("handbook") / "data",
                              ingest_sample_on_start=False)
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     Ingestor(settings, embedder, store, state, progress=False).run(
         [LocalPath(PAGES, base_url=BASE)])
     state.close()

@@ -136,7 +136,7 @@ def test_sitemap_listing_a_refused_url_records_the_refusal_in_the_audit_log(
     ))
     settings = make_settings(tmp_path / "data", fetch_allow=["localhost"])
     store = ChromaStore.from_settings(settings)
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     try:
         summary = Ingestor(settings, embedder, store, state, progress=False).run(
             [Sitemap(url=by_name(front, "sitemap.xml"))]
@@ -158,7 +158,7 @@ def test_a_refused_sitemap_is_recorded_with_its_reason(
     tmp_path: Path, embedder, target: SiteServer
 ) -> None:
     settings = make_settings(tmp_path / "data", fetch_allow=[])
-    state = IngestState(settings.state_db)
+    state = IngestState.from_settings(settings)
     sitemap = target.url_for("sitemap.xml")
     try:
         Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
