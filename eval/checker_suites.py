@@ -75,6 +75,11 @@ def suite_path(spec: str | Path) -> tuple[str, Path]:
     return ("checker set", path)
 
 
+def answer_of(case: CheckerCase) -> str:
+    """The answer id an LLM-set sentence case belongs to (its `answer_id`, else its own id)."""
+    return str(case.extra.get("answer_id", case.id))
+
+
 def _split(cases: list[CheckerCase], split: Split, key: Any = None) -> list[CheckerCase]:
     if split == "all":
         return cases
@@ -82,8 +87,13 @@ def _split(cases: list[CheckerCase], split: Split, key: Any = None) -> list[Chec
 
 
 def load_suite(spec: str | Path = DEFAULT_CHECKER_SET, split: Split | None = None,
-               fast: bool = False) -> CheckerSuite:
-    """Load a suite by name or path; `split` None means test for named suites, all for files."""
+               fast: bool = False, limit: int | None = None) -> CheckerSuite:
+    """Load a suite by name or path; `split` None means test for named suites, all for files.
+
+    `limit` keeps the first N cases after the split (and their answers, for the LLM set).
+    """
+    if limit is not None and limit < 1:
+        raise DatasetError("--cases must be at least 1")
     name, path = suite_path(spec)
     chosen: Split = split or ("test" if name in SUITE_NAMES else "all")
     answers = None
@@ -101,4 +111,9 @@ def load_suite(spec: str | Path = DEFAULT_CHECKER_SET, split: Split | None = Non
         raise DatasetError(f"{path}: no cases on the {chosen} side of the split")
     if fast:
         cases = fast_checker_cases(cases)
+    if limit is not None:
+        cases = cases[:limit]
+        if answers is not None:
+            kept = {answer_of(c) for c in cases}
+            answers = [a for a in answers if a.id in kept]
     return CheckerSuite(name, path, chosen, cases, len(all_cases), answers)

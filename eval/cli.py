@@ -66,6 +66,8 @@ def register(subparsers: Any) -> None:
     data.add_argument("--fast", action="store_true",
                       help="a stratified subset: ~15 questions, ~120 checker cases")
     data.add_argument("--only", choices=["questions", "checker"], help="run one part only")
+    data.add_argument("--cases", type=int, metavar="N",
+                      help="score only the first N checker cases (after the split)")
     data.add_argument("--k", type=int, default=5, help="retrieval depth for recall@k (default 5)")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=Path, metavar="PATH",
@@ -187,6 +189,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         options = RunOptions(
             questions=args.questions, checker_set=args.checker_set, split=args.split, k=args.k,
             fast=args.fast, url=args.url, answers=args.answers, only=args.only,
+            max_cases=args.cases,
             progress=sys.stderr.isatty(),
         )
         try:

@@ -98,8 +98,14 @@ class SentenceJudgement:
         return tuple(c for c in self.cited if c not in self.invalid and c not in self.empty)
 
     @property
+    def score(self) -> float:
+        """The support that counts: none when any cited id names no source (as in ALCE),
+        or when no cited source has text."""
+        return self.support if self.valid and not self.invalid else 0.0
+
+    @property
     def supported(self) -> bool:
-        return self.support >= 1.0
+        return self.score >= 1.0
 
 
 def citation_relevance(s: SentenceJudgement, *, partial: bool = False) -> dict[CitationId, float]:
@@ -114,7 +120,7 @@ def citation_relevance(s: SentenceJudgement, *, partial: bool = False) -> dict[C
     out: dict[CitationId, float] = {c: 0.0 for c in s.cited}
     valid = s.valid
     if not s.supported:
-        if partial and s.support > 0:
+        if partial and s.score > 0:
             for c in valid:
                 out[c] = 0.5 if s.alone.get(c, 0.0) > 0 else 0.0
         return out
@@ -161,7 +167,7 @@ def answer_citation_scores(sentences: Sequence[SentenceJudgement]) -> AnswerCita
     claims = [s for s in sentences if s.is_claim]
     n_claims = len(claims)
     supported = sum(1 for s in claims if s.supported)
-    support_sum = sum(s.support if s.cited else 0.0 for s in claims)
+    support_sum = sum(s.score for s in claims)
     relevance = [citation_relevance(s) for s in claims]
     partial_relevance = [citation_relevance(s, partial=True) for s in claims]
     n_citations = sum(len(r) for r in relevance)

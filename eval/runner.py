@@ -64,6 +64,7 @@ class RunOptions:
     url: str | None = None
     answers: Path | None = None
     only: str | None = None  # "questions" | "checker"
+    max_cases: int | None = None  # the first N checker cases only, for a quick look
     progress: bool = True
     timeout: float = 60.0
 
@@ -91,16 +92,17 @@ def _load_embedder(settings: Settings) -> Any:
 
 
 @contextmanager
-def _targets(options: RunOptions, settings: Settings, embedder: Any) -> Iterator[_Context]:
+def _targets(options: RunOptions, settings: Settings, embedder: Any,
+             answers: AnswersFileTarget | None) -> Iterator[_Context]:
     """Open the target the options name; the in-process app lives for the whole run."""
     api_key = settings.api_keys[0] if settings.api_keys else None
-    if options.answers is not None:
+    if answers is not None:
         from app.check.checker import CitationChecker
 
         checker = LocalChecker(CitationChecker.from_settings(settings, embedder))
         store = _local_store(settings)
         corpus = _safe_corpus(settings) if store is not None else None
-        yield _Context(AnswersFileTarget(options.answers), checker,
+        yield _Context(answers, checker,
                        f"answers file {options.answers}", store, corpus, embedder,
                        "retrieved list in the answers file", "careerqa checker (local)",
                        pages=UrlResolver(corpus, settings), scoring_careerqa=False)
@@ -449,7 +451,9 @@ def run_eval(
         if options.fast:
             questions = fast_questions(questions)
     if options.only != "questions":
-        suite = load_suite(options.checker_set, options.split, options.fast)
+        suite = load_suite(options.checker_set, options.split, options.fast, options.max_cases)
+    # Read the answers file before the model loads, so a bad line fails in a second.
+    answers = AnswersFileTarget(options.answers) if options.answers is not None else None
 
     results: dict[str, Any] = {
         "version": RESULTS_VERSION, "metrics": {}, "metric_judges": {}, "judges": {},
@@ -458,7 +462,7 @@ def run_eval(
     load_started = time.perf_counter()
     embedder = embedder or _load_embedder(settings)
     results["timings"]["model_load_s"] = round(time.perf_counter() - load_started, 2)
-    with _targets(options, settings, embedder) as ctx:
+    with _targets(options, settings, embedder, answers) as ctx:
         results["timings"]["target_start_s"] = round(time.perf_counter() - load_started, 2)
         if questions is not None:
             _score_questions(questions, ctx, options, settings, results)
