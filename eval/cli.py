@@ -141,7 +141,10 @@ def _export_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from eval.runner import _local_store
 
     out = args.out or RESULTS_DIR / "feedback"
-    summary = export_feedback(settings.feedback_db, settings.state_db, out, _local_store(settings))
+    if not settings.feedback_db.is_file():
+        raise DatasetError(f"no feedback database at {settings.feedback_db}")
+    summary = export_feedback(settings.feedback_db, settings.state_db, out, _local_store(settings),
+                              _feedback_checker(settings))
     data = {"rows": summary.rows, "checker_cases": summary.checker_cases,
             "question_cases": summary.question_cases, "source_changed": summary.source_changed,
             "checker_file": str(summary.checker_path),
@@ -153,6 +156,14 @@ def _export_feedback(args: argparse.Namespace, settings: Settings) -> int:
               f"({summary.checker_path}), {summary.question_cases} question cases "
               f"({summary.questions_path}); {summary.source_changed} cite a changed source")
     return EXIT_OK
+
+
+def _feedback_checker(settings: Settings) -> Any:
+    """The citation checker, for the verdict exported beside each flagged sentence."""
+    from app.check.checker import CitationChecker
+    from eval.runner import _load_embedder
+
+    return CitationChecker.from_settings(settings, _load_embedder(settings))
 
 
 def _read_results(path: Path) -> dict[str, Any]:

@@ -181,6 +181,7 @@ def test_numbered_list_items_and_bold_leads_are_claims() -> None:
         "In short:",
         "The sources do not say how long the rollout took.",
         "My sources don’t cover promotion timelines at Stripe.",
+        "My sources don't cover how to get promoted to L5.",
         "What changed?",
         "Overall, yes.",
     ],

@@ -376,6 +376,11 @@ def is_list_label(text: str) -> bool:
     return len(text.split()) <= 2 and not _DIGIT.search(text)
 
 
+def names_a_gap(text: str) -> bool:
+    """A statement that the sources do not cover something ("My sources don't cover X.")."""
+    return bool(_META.search(text.replace("’", "'")))
+
+
 def is_connective(text: str) -> bool:
     """A sentence that frames the answer rather than stating a fact, so it needs no citation.
 
@@ -391,8 +396,6 @@ def is_connective(text: str) -> bool:
         return True
     if lowered.endswith(":") and words <= 20:
         return True
-    if _DIGIT.search(lowered):
-        return False
-    if lowered.startswith(CONNECTIVE_OPENERS) and words <= 4:
-        return True
-    return bool(_META.search(lowered)) and words <= 16
+    if _META.search(lowered) and words <= 16:
+        return True  # "My sources don't cover promotion to L5." names a gap, not a fact
+    return lowered.startswith(CONNECTIVE_OPENERS) and words <= 4 and not _DIGIT.search(lowered)
