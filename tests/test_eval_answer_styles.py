@@ -118,3 +118,18 @@ def make_settings_for(tmp_path: Path):
     from tests.conftest import make_settings
 
     return make_settings(tmp_path / "data")
+
+
+def test_gold_sentence_labels_in_an_answers_file_give_answer_level_validity(
+        questions, sample_settings, embedder):
+    """The LlamaIndex file carries each sentence's true label: recall 1, 1, 1/2 per answer."""
+    results = score(ANSWERS / "llamaindex.jsonl", questions, sample_settings, embedder)
+    validity = results["validity"]["answers.validity"]
+    assert [(a["id"], a["true_recall"], a["true_precision"]) for a in validity["answers"]] == [
+        ("trait-mentor-vs-sponsor", 1.0, 1.0), ("case-portal-number", 1.0, 1.0),
+        ("case-10m", 0.5, 0.5)]
+    metrics = results["metrics"]
+    assert metrics["answers.validity.recall_n"] == 3
+    assert metrics["answers.validity.recall_pearson"] == pytest.approx(1.0)
+    assert metrics["answers.validity.recall_mean_abs_error"] == 0.0
+    assert "gold sentence labels" in results["metric_judges"]["answers.validity.recall_pearson"]
