@@ -89,40 +89,40 @@ def _questions_panel(ax: Any, rows: list[dict[str, Any]], judge: str) -> None:
                          and not r.get("error") and r.get("citation_recall") is None),
     }
     xs = list(range(len(scored)))
-    ax.bar(xs, [r["citation_recall"] for r in scored], 0.8, color="#1f77b4",
-           label="citation recall")
+    ax.bar(xs, [r["citation_recall"] for r in scored], min(0.8, 0.25 + 0.05 * len(scored)),
+           color="#1f77b4", label="citation recall")
     precision = [(x, r["citation_precision"]) for x, r in zip(xs, scored, strict=True)
                  if r.get("citation_precision") is not None]
-    ax.scatter([x for x, _ in precision], [p for _, p in precision], s=14, color="black",
-               zorder=3, label="citation precision")
-    extra = len(scored) + 1
-    colours = {"no answer": "#dddddd", "error": "#d62728", "no claims": "#f5d76e"}
+    ax.scatter([x for x, _ in precision], [p for _, p in precision], s=36, marker="D",
+               color="black", edgecolor="white", zorder=3, label="citation precision")
+    # Unscored questions are a shaded band with a count, not a bar: a bar would read as a score.
+    colours = {"no answer": "#e6e6e6", "error": "#f4b6b6", "no claims": "#f7e3a1"}
     ticks, labels = [], []
-    for name, count in unscored.items():
-        if not count:
-            continue
-        ax.bar(extra, 1.0, 0.8, color=colours[name], hatch="//", edgecolor="#777777")
-        ax.text(extra, 0.5, f"{name}\n×{count}", ha="center", va="center", fontsize=8)
-        ticks.append(extra)
-        labels.append(f"not scored: {name}")
+    extra = len(scored) + 0.5
+    shown = [(name, count) for name, count in unscored.items() if count]
+    if shown and scored:
+        ax.axvline(len(scored) - 0.5 + 0.25, color="#555555", linewidth=1)
+    for name, count in shown:
+        ax.axvspan(extra - 0.45, extra + 0.45, facecolor=colours[name], hatch="//",
+                   edgecolor="#999999", linewidth=0)
+        ax.text(extra, 0.55, f"{count}\n{name}\n(not scored)", ha="center", va="center",
+                fontsize=8, bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
         extra += 1
     if len(scored) <= _MAX_LABELLED_QUESTIONS:
-        ticks = xs + ticks
-        labels = [r["id"] for r in scored] + labels
+        ticks, labels = xs, [r["id"] for r in scored]
     else:
         weakest = [x for x, r in zip(xs, scored, strict=True) if r["citation_recall"] < 1][:10]
-        ticks = weakest + ticks
-        labels = [scored[x]["id"] for x in weakest] + labels
+        ticks, labels = weakest, [scored[x]["id"] for x in weakest]
         perfect = sum(1 for r in scored if r["citation_recall"] >= 1)
         if perfect:
             ax.text(len(scored) - perfect / 2 - 0.5, 1.04, f"{perfect} questions at recall 1.0",
                     ha="center", fontsize=8)
     ax.set_xticks(ticks)
-    ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
-    ax.set_xlim(-0.8, max(extra - 0.2, 1))
+    ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=7)
+    ax.set_xlim(-0.8, max(extra - 0.45, len(scored) - 0.2, 1))
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("score")
-    ax.set_title(f"Citation scores of {len(scored)} answered questions, worst first "
-                 f"(judge: {judge})", fontsize=9)
+    ax.set_title(f"Citation scores per question, worst first: {len(scored)} of {len(rows)} "
+                 f"questions scored — judge: {judge}", fontsize=9)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)

@@ -181,7 +181,10 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
         out.append(_table(["metric", "value", "judge"], _metric_rows(results, "citations.")))
         out += ["", "### Per question", ""]
         q_rows = []
+        missing = [r["id"] for r in results["questions"] if r.get("status") == "missing"]
         for r in results["questions"]:
+            if r.get("status") == "missing":
+                continue  # listed once below, not as a table of dashes
             q_rows.append([
                 r["id"], r["stratum"], fmt(r.get("covered")), fmt(r.get("recall_at_k")),
                 fmt(r.get("key_point_coverage")), fmt(r.get("citation_recall")),
@@ -190,6 +193,8 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
             ])
         out.append(_table(["id", "kind", "covered", "recall@k", "key points", "cit. recall",
                            "cit. precision", "quotes exact", "ms", "error"], q_rows))
+        if missing:
+            out += ["", f"No answer for {len(missing)} questions: {', '.join(missing)}."]
         evidence = [[r["id"], str(c["id"]), c.get("url") or "", c["via"], c.get("detail", "")]
                     for r in results["questions"] for c in r.get("citations", [])
                     if c["via"] in ("store", "fetched", "unresolved")]
