@@ -79,15 +79,20 @@ def _checker_panel(ax: Any, checker: dict[str, Any]) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def _questions_panel(ax: Any, rows: list[dict[str, Any]], judge: str) -> None:
-    scored = [r for r in rows if r.get("citation_recall") is not None]
-    scored.sort(key=lambda r: (r["citation_recall"], r.get("citation_precision") or 0.0))
-    unscored = {
+def unscored_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Questions without a citation score, by why: each gets its own band, never a zero bar."""
+    return {
         "no answer": sum(1 for r in rows if r.get("status") == "missing"),
         "error": sum(1 for r in rows if r.get("status") == "errored"),
         "no claims": sum(1 for r in rows if r.get("status", "answered") == "answered"
                          and not r.get("error") and r.get("citation_recall") is None),
     }
+
+
+def _questions_panel(ax: Any, rows: list[dict[str, Any]], judge: str) -> None:
+    scored = [r for r in rows if r.get("citation_recall") is not None]
+    scored.sort(key=lambda r: (r["citation_recall"], r.get("citation_precision") or 0.0))
+    unscored = unscored_counts(rows)
     xs = list(range(len(scored)))
     ax.bar(xs, [r["citation_recall"] for r in scored], min(0.8, 0.25 + 0.05 * len(scored)),
            color="#1f77b4", label="citation recall")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.cli import main
-from eval.checker_suites import WICE_PATH, load_suite
+from eval.checker_suites import SHARED_DIR, WICE_PATH, load_suite
 from eval.datasets import DEFAULT_QUESTIONS, write_jsonl
 from eval.runner import RunOptions, run_eval
 from eval.splits import split_of
@@ -43,6 +43,8 @@ def test_the_wice_suite_runs_in_the_eval_with_roc_auc_and_both_baselines(sample_
         "gold labels of WiCE (test split, 4 cases)")
 
 
+@pytest.mark.skipif(not (SHARED_DIR / "corpora").is_dir(),
+                    reason=f"the shared corpora are not at {SHARED_DIR / 'corpora'}")
 def test_the_llm_answer_set_suite_reports_answer_level_validity(sample_settings, embedder):
     options = RunOptions(only="checker", checker_set="llm", max_cases=10, progress=False)
     results = run_eval(options, sample_settings, embedder=embedder)

@@ -1,4 +1,4 @@
-"""A llama-index pipeline checked in-process: careerqa's retriever feeds it, the checker scores it."""
+"""A llama-index pipeline checked in-process: careerqa retrieves for it, the checker scores it."""
 
 from __future__ import annotations
 
