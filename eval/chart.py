@@ -9,6 +9,7 @@ with no answer, an error or no claims to score get their own labelled columns on
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,11 @@ def render_chart(results: dict[str, Any], path: Path) -> Path | None:
     return path
 
 
+def _wrapped(kind: str) -> str:
+    """A kind name on lines of at most 12 characters, so a dozen kinds never overlap."""
+    return "\n".join(textwrap.wrap(kind.replace("_", " "), 12))
+
+
 def _checker_panel(ax: Any, checker: dict[str, Any]) -> None:
     systems = checker["systems"]
     by_kind = systems["checker"]["by_kind"]
@@ -65,7 +71,8 @@ def _checker_panel(ax: Any, checker: dict[str, Any]) -> None:
                     ax.text(x, v + 0.015, f"{v:.2f}", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(kinds)))
     ax.set_xticklabels(
-        [f"{k}\n{'✓' if by_kind[k]['supported'] else '✗'} n={by_kind[k]['n']}" for k in kinds],
+        [f"{_wrapped(k)}\n{'✓' if by_kind[k]['supported'] else '✗'} n={by_kind[k]['n']}"
+         for k in kinds],
         fontsize=8)
     split = sum(1 for k in kinds if by_kind[k]["supported"])
     if 0 < split < len(kinds):
@@ -74,7 +81,7 @@ def _checker_panel(ax: Any, checker: dict[str, Any]) -> None:
     ax.set_ylabel("accuracy on the kind's cases")
     ax.set_title(f"Citation checker by case kind — {checker.get('labels', '')}\n"
                  "✓ supported kinds (left of the line), ✗ unsupported kinds", fontsize=9)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(systems), fontsize=8,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(systems), fontsize=8,
               frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
 
