@@ -13,6 +13,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from core.settings import SAMPLE_SITE_DIR, Settings
 from eval.datasets import DEFAULT_CHECKER_SET, DEFAULT_QUESTIONS, DatasetError
 
@@ -28,6 +30,7 @@ _HELP = textwrap.dedent(
       careerqa eval --fast --gate eval/gate.toml  # CI gate: exits 3 below a floor
       careerqa eval --url http://127.0.0.1:8000   # a running deployment
       careerqa eval --answers other_system.jsonl  # answers another system produced
+      careerqa eval --only checker --checker-set wice   # the checker on WiCE (test split)
       careerqa eval --compare eval/results/results.json   # what improved, what regressed
       careerqa eval make-checker-set --site ./my_site --out my_checker.jsonl
       careerqa eval export-feedback --out review/
@@ -54,10 +57,17 @@ def register(subparsers: Any) -> None:
                         help="JSONL answers of another system: {id, answer, citations, retrieved?}")
     data = p.add_argument_group("datasets")
     data.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, metavar="FILE")
-    data.add_argument("--checker-set", type=Path, default=DEFAULT_CHECKER_SET, metavar="FILE")
+    data.add_argument("--checker-set", default=str(DEFAULT_CHECKER_SET), metavar="FILE|wice|llm",
+                      help="checker cases: a JSONL file, 'wice' (../shared/benchmarks/wice/"
+                           "dev.jsonl) or 'llm' (the LLM-style answer set)")
+    data.add_argument("--split", choices=["test", "dev", "all"],
+                      help="side of the dev/test split to score (default: test for wice and "
+                           "llm, every case of a file)")
     data.add_argument("--fast", action="store_true",
                       help="a stratified subset: ~15 questions, ~120 checker cases")
     data.add_argument("--only", choices=["questions", "checker"], help="run one part only")
+    data.add_argument("--cases", type=int, metavar="N",
+                      help="score only the first N checker cases (after the split)")
     data.add_argument("--k", type=int, default=5, help="retrieval depth for recall@k (default 5)")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=Path, metavar="PATH",
@@ -88,6 +98,12 @@ def handler(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     except OSError as exc:
         print(f"careerqa eval: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as exc:  # a record that reached a model unvalidated: still one line
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        print(f"careerqa eval: invalid {exc.title} field {where!r}: {first.get('msg')}",
               file=sys.stderr)
         return EXIT_USAGE
 
@@ -130,7 +146,7 @@ def _export_feedback(args: argparse.Namespace, settings: Settings) -> int:
         raise DatasetError(f"no feedback database at {settings.sqlite_path}")
     db = Database.from_settings(settings)
     try:
-        summary = export_feedback(db, out, _local_store(settings))
+        summary = export_feedback(db, out, _local_store(settings), _feedback_checker(settings))
     finally:
         db.close()
     data = {"rows": summary.rows, "checker_cases": summary.checker_cases,
@@ -144,6 +160,14 @@ def _export_feedback(args: argparse.Namespace, settings: Settings) -> int:
               f"({summary.checker_path}), {summary.question_cases} question cases "
               f"({summary.questions_path}); {summary.source_changed} cite a changed source")
     return EXIT_OK
+
+
+def _feedback_checker(settings: Settings) -> Any:
+    """The citation checker, for the verdict exported beside each flagged sentence."""
+    from app.check.checker import CitationChecker
+    from eval.runner import _load_embedder
+
+    return CitationChecker.from_settings(settings, _load_embedder(settings))
 
 
 def _read_results(path: Path) -> dict[str, Any]:
@@ -178,8 +202,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return _finish(args, results, gate, compare(old, results) if old else None, None)
     else:
         options = RunOptions(
-            questions=args.questions, checker_set=args.checker_set, k=args.k, fast=args.fast,
-            url=args.url, answers=args.answers, only=args.only, progress=sys.stderr.isatty(),
+            questions=args.questions, checker_set=args.checker_set, split=args.split, k=args.k,
+            fast=args.fast, url=args.url, answers=args.answers, only=args.only,
+            max_cases=args.cases,
+            progress=sys.stderr.isatty(),
         )
         try:
             results = run_eval(options, settings)
@@ -229,22 +255,67 @@ def _finish(args: argparse.Namespace, results: dict[str, Any],
 _HEADLINE = (
     "retrieval.recall_at_k", "retrieval.mrr", "citations.recall_macro",
     "citations.precision_macro", "answers.quote_exact_rate", "answers.key_point_coverage",
-    "answers.refusal_accuracy", "answers.latency_p95_ms", "checker.balanced_accuracy",
-    "baselines.lexical.balanced_accuracy", "baselines.embedding.balanced_accuracy",
+    "answers.refusal_accuracy", "answers.error_rate", "answers.latency_p95_ms",
+    "answers.validity.recall_pearson", "answers.validity.precision_pearson",
 )
+_CHECKER_HEADLINE = (
+    "checker.balanced_accuracy", "checker.roc_auc", "baselines.lexical.balanced_accuracy",
+    "baselines.lexical.roc_auc", "baselines.embedding.balanced_accuracy",
+    "baselines.embedding.roc_auc", "validity.recall_pearson", "validity.precision_pearson",
+)
+
+
+def _headline(results: dict[str, Any]) -> list[str]:
+    suite = (results.get("checker") or {}).get("suite", "checker set")
+    prefix = "" if suite == "checker set" else f"{suite}."
+    return list(_HEADLINE) + [prefix + name for name in _CHECKER_HEADLINE]
 
 
 def _print_summary(results: dict[str, Any], out: Path | None, chart: bool) -> None:
     from eval.report import fmt
 
     metrics, judges = results["metrics"], results.get("metric_judges", {})
-    width = max(len(n) for n in _HEADLINE)
-    for name in _HEADLINE:
-        if name in metrics:
-            print(f"{name:<{width}}  {fmt(metrics[name], name):>8}  ({judges.get(name, '')})")
+    names = [n for n in _headline(results) if n in metrics]
+    width = max((len(n) for n in names), default=10)
+    for name in names:
+        print(f"{name:<{width}}  {fmt(metrics[name], name):>8}  ({judges.get(name, '')})")
+    if coverage := results.get("coverage"):
+        print(coverage_line(coverage))
+    if comparison := results.get("comparison"):
+        for line in comparison_lines(comparison):
+            print(line)
     seconds = results.get("timings", {}).get("total_s")
     if out is not None:
         files = ["results.json", "report.md"] + (["chart.png"] if chart else [])
         print(f"{seconds:.1f} s; wrote {', '.join(str(out / f) for f in files)}")
     if results.get("gate"):
         print("gate: " + ("passed" if results["gate"]["passed"] else "FAILED"))
+
+
+def coverage_line(coverage: dict[str, Any]) -> str:
+    """"questions: 79 — answered 4, errored 0, missing 75, skipped 1 (PARTIAL: ...)"."""
+    line = (f"questions: {coverage['questions']} — answered {coverage['answered']}, "
+            f"errored {coverage['errored']}, no answer {coverage['missing']}, "
+            f"skipped {coverage['skipped']} (answers for questions not in the set)")
+    if coverage.get("partial"):
+        line += (f"; PARTIAL: answer figures cover {coverage['answered']} of "
+                 f"{coverage['questions']} questions")
+    return line
+
+
+def comparison_lines(comparison: dict[str, Any]) -> list[str]:
+    """The --compare result for the terminal: every change beyond noise, and what vanished."""
+    from eval.report import fmt
+
+    lines = [f"compared with the run of {comparison.get('old_run')}"
+             + ("" if comparison.get("same_datasets", True) else " (different datasets!)")
+             + ":"]
+    for change in comparison.get("metrics", []):
+        name = change["name"]
+        lines.append(f"  {change['status']:<9} {name}: {fmt(change['old'], name)} -> "
+                     f"{fmt(change['new'], name)} ({change['delta']:+.3f})")
+    for name in comparison.get("missing", []):
+        lines.append(f"  missing   {name}: in the previous run, not in this one")
+    if len(lines) == 1:
+        lines.append("  no metric changed beyond noise")
+    return lines

@@ -6,6 +6,12 @@ drafts for a person to review before they join the datasets, which is why each c
 `needs_review` and the reader's comment. A case whose cited page has changed since
 the answer (its content hash differs from the stored one) is marked `source_changed`:
 the reader may have been right about the old text and wrong about the new one.
+
+Beside each flagged sentence goes the checker's own verdict and score on it (a flag on a
+sentence that quotes its source word for word is more likely a misunderstanding than a
+wrong citation); question cases get site-relative `gold_urls` (the form the question set
+uses) and `out_of_scope` set when the service refused, so a refusal the reader disliked
+is reviewed as a refusal.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.check.claims import parse_markers
+from app.check.claims import names_a_gap, parse_markers, split_claims
 from app.feedback import FeedbackStore
 from core.db import Database
 from eval.datasets import write_jsonl
+from eval.site_paths import SiteRoots
 from ingest.state import IngestState
 
 EXPORTED_RATINGS = ("flag", "down")
@@ -54,8 +61,8 @@ def source_status(citation: dict[str, Any] | None, hashes: dict[str, str] | None
     return "unchanged" if current == citation.get("content_hash") else "changed"
 
 
-def checker_case(row: dict[str, Any], status: str | None,
-                 chunk_text: str | None) -> dict[str, Any] | None:
+def checker_case(row: dict[str, Any], status: str | None, chunk_text: str | None,
+                 checker: Any | None = None) -> dict[str, Any] | None:
     """A flagged, cited sentence as an unsupported checker case; None if it lacks either."""
     citation = row.get("citation")
     if row["rating"] != "flag" or not row.get("sentence") or not citation:
@@ -64,6 +71,7 @@ def checker_case(row: dict[str, Any], status: str | None,
     text = chunk_text or citation.get("quote") or ""
     if not sentence or not text:
         return None
+    verdict = _checker_verdict(checker, sentence, text)
     return {
         "id": f"feedback-{row['id']}",
         "sentence": sentence,
@@ -78,16 +86,48 @@ def checker_case(row: dict[str, Any], status: str | None,
         "quote": citation.get("quote"),
         "comment": row.get("comment"),
         "feedback_at": row.get("at"),
+        **verdict,
     }
 
 
-def question_case(row: dict[str, Any], status: str | None) -> dict[str, Any]:
+def _checker_verdict(checker: Any | None, sentence: str, text: str) -> dict[str, Any]:
+    """The checker's verdict on the flagged sentence against the text exported with it."""
+    if checker is None:
+        return {}
+    from app.check.models import SourceText
+
+    report = checker.check(f"{sentence.rstrip('.')} [1].", [SourceText(id=1, text=text)])
+    claims = [c for c in report.sentences if c.verdict != "not_a_claim"]
+    if not claims:
+        return {"checker_verdict": "not_a_claim", "checker_score": None, "checker_reason": None}
+    weakest = min(claims, key=lambda c: c.score or 0.0)
+    return {"checker_verdict": weakest.verdict, "checker_score": weakest.score,
+            "checker_reason": weakest.reason}
+
+
+def is_refusal(answer: str) -> bool:
+    """An answer that claims and cites nothing and says what the sources lack.
+
+    "My sources don't cover X." is a refusal; "Someone senior." (a two-word reply the
+    checker also does not score) is not.
+    """
+    claims = split_claims(answer)
+    return (not any(c.is_claim or c.citations for c in claims)
+            and any(names_a_gap(c.text) for c in claims))
+
+
+def question_case(row: dict[str, Any], status: str | None,
+                  roots: SiteRoots | None = None) -> dict[str, Any]:
     citation = row.get("citation") or {}
+    url = citation.get("url")
+    refused = is_refusal(str(row.get("answer") or ""))
     return {
         "id": f"feedback-{row['id']}",
         "question": row["question"],
-        "gold_urls": [citation["url"]] if citation.get("url") else [],
+        "gold_urls": [roots.relative(url) if roots else url] if url else [],
         "key_points": [],
+        "out_of_scope": refused,
+        "answer_refused": refused,
         "needs_review": True,
         "rating": row["rating"],
         "comment": row.get("comment"),
@@ -98,10 +138,16 @@ def question_case(row: dict[str, Any], status: str | None) -> dict[str, Any]:
     }
 
 
-def export_feedback(db: Database, out_dir: Path, store: Any | None = None) -> ExportSummary:
-    """Write feedback_checker.jsonl and feedback_questions.jsonl into `out_dir`."""
+def export_feedback(
+    db: Database, out_dir: Path, store: Any | None = None, checker: Any | None = None,
+) -> ExportSummary:
+    """Write feedback_checker.jsonl and feedback_questions.jsonl into `out_dir`.
+
+    `checker` (a CitationChecker) adds its verdict and score to each flagged case.
+    """
     rows = read_feedback(db)
     hashes = current_hashes(db)
+    roots = SiteRoots(hashes or {})
     chunks: dict[str, str] = {}
     wanted = [r["citation"]["chunk_id"] for r in rows
               if r.get("citation") and r["citation"].get("chunk_id")]
@@ -116,13 +162,13 @@ def export_feedback(db: Database, out_dir: Path, store: Any | None = None) -> Ex
         changed += status in ("changed", "removed")
         chunk = chunks.get((row.get("citation") or {}).get("chunk_id") or "")
         # A changed page's chunk is the new text, not what the reader saw: keep the quote.
-        case = checker_case(row, status, chunk if status == "unchanged" else None)
+        case = checker_case(row, status, chunk if status == "unchanged" else None, checker)
         if case is not None:
             checker_cases.append(case)
         key = " ".join(str(row["question"]).lower().split())
         if key not in seen_questions:
             seen_questions.add(key)
-            question_cases.append(question_case(row, status))
+            question_cases.append(question_case(row, status, roots))
     checker_path = out_dir / "feedback_checker.jsonl"
     questions_path = out_dir / "feedback_questions.jsonl"
     write_jsonl(checker_path, checker_cases)

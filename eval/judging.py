@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from app.check.claims import split_claims
 from app.check.models import Judgement, SourceText, SupportQuery
+from eval.answer_citations import citation_key, citation_lookup, resolve_id
 from eval.corpus import Corpus, FetchedPages
 from eval.metrics import SentenceJudgement, quote_found
 from eval.targets import AnswerRecord, CitedSource
+from eval.url_sources import UrlResolver
 
 if TYPE_CHECKING:
     from app.check.judges import Judge
@@ -35,8 +37,15 @@ class AnswerJudge:
     independent: bool
 
 
-def pick_answer_judge(settings: Settings, embedder: Embedder) -> AnswerJudge:
-    """The LLM judge when an endpoint is configured, else the offline checker (labelled)."""
+def pick_answer_judge(
+    settings: Settings, embedder: Embedder, *, scoring_careerqa: bool = True
+) -> AnswerJudge:
+    """The LLM judge when an endpoint is configured, else the offline checker (labelled).
+
+    The label says what the judge is to the answers it scores: careerqa's checker grading
+    careerqa's own answers is the checker under test (an upper bound, not a measurement),
+    while for another system's answers it is simply the judge.
+    """
     from app.check.offline import OfflineJudge
 
     offline = OfflineJudge(embedder)
@@ -44,37 +53,44 @@ def pick_answer_judge(settings: Settings, embedder: Embedder) -> AnswerJudge:
         from app.check.llm_judge import LLMJudge
         from app.llm import OpenAIChat
 
-        same = settings.judge == "llm"
+        same = settings.judge == "llm" and scoring_careerqa
         label = f"LLM judge ({settings.llm_model})" + (
             " — also the checker's judge, so not independent" if same else ""
         )
         return AnswerJudge(LLMJudge(OpenAIChat.from_settings(settings), fallback=offline),
                            label, independent=not same)
+    if not scoring_careerqa:
+        return AnswerJudge(offline, "careerqa's offline checker as the judge", independent=True)
     return AnswerJudge(offline, "offline checker (the checker under test; not independent)",
                        independent=False)
 
 
 class EvidenceLookup:
-    """The text a citation points at: its passage when we can find it, else its quote.
+    """The text a citation points at: its passage when we can find it, else its quote or page.
 
-    Order: text the target sent with the citation, the stored chunk (by chunk id), the
-    quote. The passage is the fair ALCE evidence; a bare quote is stricter, so answers
-    judged on quotes can only look worse, never better.
+    Order: text the target sent with the citation (or the answer's footnote gave), the
+    stored chunk (by chunk id), the quote, and last the cited page itself, from the local
+    store or fetched (`UrlResolver`). The passage is the fair ALCE evidence; a bare quote
+    is stricter, so answers judged on quotes can only look worse, never better. A page is
+    the only evidence a URL-only citation has.
     """
 
-    def __init__(self, store: Any | None = None) -> None:
+    def __init__(self, store: Any | None = None, pages: UrlResolver | None = None) -> None:
         self.store = store
-        self.used: dict[str, int] = {"passage": 0, "chunk": 0, "quote": 0, "none": 0}
+        self.pages = pages
+        self.used: dict[str, int] = {via: 0 for via in EVIDENCE_KINDS}
         self._chunks: dict[str, str] = {}
 
     def prefetch(self, records: Sequence[AnswerRecord]) -> None:
-        """Read every cited chunk in one store call instead of one per citation."""
-        if self.store is None:
-            return
-        wanted = sorted({cid for r in records for c in r.citations if not c.text
-                         for cid in (c.chunk_id, *c.more_chunk_ids) if cid} - set(self._chunks))
-        if wanted:
-            self._chunks.update({chunk.id: chunk.text for chunk in self.store.get(wanted)})
+        """Read every cited chunk in one store call, and resolve URL-only citations together."""
+        if self.store is not None:
+            wanted = sorted({cid for r in records for c in r.citations if not c.text
+                             for cid in (c.chunk_id, *c.more_chunk_ids) if cid} - set(self._chunks))
+            if wanted:
+                self._chunks.update({chunk.id: chunk.text for chunk in self.store.get(wanted)})
+        if self.pages is not None:
+            self.pages.prefetch(c.url for r in records for c in r.citations
+                                if c.url and not (c.text or self.chunk_text(c) or c.quote))
 
     def chunk_text(self, citation: CitedSource) -> str | None:
         """The cited chunk's text; for an article cited for several quotes, every
@@ -83,18 +99,35 @@ class EvidenceLookup:
                  if cid and cid in self._chunks]
         return "\n\n".join(texts) if texts else None
 
-    def text(self, citation: CitedSource) -> str:
+    def lookup(self, citation: CitedSource) -> tuple[str, str, str]:
+        """(text, where it came from, why there is none) for one citation; nothing counted."""
         if citation.text:
-            self.used["passage"] += 1
-            return citation.text
+            return citation.text, "passage", ""
         if chunk := self.chunk_text(citation):
-            self.used["chunk"] += 1
-            return chunk
+            return chunk, "chunk", ""
         if citation.quote:
-            self.used["quote"] += 1
-            return citation.quote
-        self.used["none"] += 1
-        return ""
+            return citation.quote, "quote", ""
+        if self.pages is not None and citation.url:
+            page = self.pages.resolve(citation.url)
+            return page.text or "", page.via, page.detail
+        return "", "unresolved", "no text, quote or URL"
+
+    def text(self, citation: CitedSource) -> str:
+        text, via, _ = self.lookup(citation)
+        self.used[via] += 1
+        return text
+
+    def describe(self, record: AnswerRecord) -> list[dict[str, Any]]:
+        """Per citation of `record`: its id, URL and where its evidence came from."""
+        rows = []
+        for citation in record.citations:
+            _, via, detail = self.lookup(citation)
+            rows.append({"id": citation.id, "url": citation.url, "via": via}
+                        | ({"detail": detail} if detail else {}))
+        return rows
+
+
+EVIDENCE_KINDS = ("passage", "chunk", "quote", "store", "fetched", "unresolved")
 
 
 @dataclass
@@ -104,8 +137,12 @@ class _Plan:
     text: str
     cited: tuple[Any, ...]
     invalid: tuple[Any, ...]
-    has_evidence: bool = False  # some cited id names a source with text
+    empty: tuple[Any, ...] = ()
     queries: list[tuple[str, Any, SupportQuery]] = field(default_factory=list)
+
+    @property
+    def with_evidence(self) -> list[Any]:
+        return [c for c in self.cited if c not in self.invalid and c not in self.empty]
 
 
 def judge_answer(
@@ -116,9 +153,14 @@ def judge_answer(
     All queries of one answer go to the judge in one batch. Sources the claim does not
     cite (the answer's other citations and every retrieved passage) are passed as
     `others`, so the judge can say whether an unsupported claim was misattributed.
+
+    A cited id that names no citation is invalid and, as in ALCE, the sentence gets no
+    support at all; a citation whose source has no text (no passage, quote or resolvable
+    page) is "empty": it cannot support anything, so the sentence is judged on its other
+    citations and the empty one is never needed for precision (eval/README.md).
     """
-    by_id = {str(c.id): c for c in record.citations}
-    texts = {str(c.id): evidence.text(c) for c in record.citations}
+    table = citation_lookup(record.citations)
+    texts = {citation_key(c.id): evidence.text(c) for c in record.citations}
     pool = [SourceText(id=i, text=t) for i, t in texts.items() if t]
     for n, r in enumerate(record.retrieved or []):
         if r.text:
@@ -130,11 +172,16 @@ def judge_answer(
             plans.append(_Plan(claim.text, (), ()))
             continue
         cited = tuple(claim.citations)
-        valid = [c for c in cited if str(c) in by_id and texts[str(c)]]
-        invalid = tuple(c for c in cited if str(c) not in by_id)
-        plan = _Plan(claim.text, cited, invalid, has_evidence=bool(valid))
-        sources = [SourceText(id=str(c), text=texts[str(c)]) for c in valid]
-        others = tuple(s for s in pool if str(s.id) not in {str(c) for c in valid})
+        named = {c: resolve_id(table, c) for c in cited}
+        invalid = tuple(c for c in cited if named[c] is None)
+        empty = tuple(c for c in cited if named[c] is not None
+                      and not texts[citation_key(named[c].id)])  # type: ignore[union-attr]
+        plan = _Plan(claim.text, cited, invalid, empty)
+        valid = plan.with_evidence
+        sources = [SourceText(id=str(c), text=texts[citation_key(named[c].id)])  # type: ignore[union-attr]
+                   for c in valid]
+        used = {citation_key(named[c].id) for c in valid}  # type: ignore[union-attr]
+        others = tuple(s for s in pool if str(s.id) not in used)
         plan.queries.append(("joint", None, SupportQuery(claim.text, tuple(sources), others)))
         if len(sources) > 1:
             for i, source in enumerate(sources):
@@ -158,21 +205,21 @@ def judge_answer(
             verdict = verdicts[cursor]
             cursor += 1
             if role == "joint":
-                # Uncited, or citing only ids that name nothing: no evidence, no support,
-                # whatever a judge makes of an empty source list.
-                support = _SCORE[verdict.verdict] if plan.has_evidence else 0.0
+                # Uncited, citing a missing id, or only empty sources: no support, whatever a
+                # judge makes of the sources it was given.
+                scored = bool(plan.with_evidence) and not plan.invalid
+                support = _SCORE[verdict.verdict] if scored else 0.0
                 if not verdict.supported:
                     elsewhere = verdict.supported_by is not None
             elif role == "alone":
                 alone[cid] = _SCORE[verdict.verdict]
             else:
                 without[cid] = _SCORE[verdict.verdict]
-        if len([c for c in plan.cited if c not in plan.invalid]) == 1:
-            only = next(c for c in plan.cited if c not in plan.invalid)
-            alone[only] = support
+        if len(plan.with_evidence) == 1:
+            alone[plan.with_evidence[0]] = support
         out.append(SentenceJudgement(
-            text=plan.text, cited=plan.cited, invalid=plan.invalid, support=support,
-            alone=alone, without=without, supported_elsewhere=elsewhere,
+            text=plan.text, cited=plan.cited, invalid=plan.invalid, empty=plan.empty,
+            support=support, alone=alone, without=without, supported_elsewhere=elsewhere,
         ))
     return out
 

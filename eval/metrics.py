@@ -75,6 +75,8 @@ class SentenceJudgement:
     """What a judge found for one sentence of an answer; the input of the citation metrics.
 
     Support scores are 1 (supported), 0.5 (partial) or 0 (unsupported).
+    `invalid` are cited ids that name no source, `empty` ids whose source has no text;
+    `valid` are the rest, the citations with evidence behind them.
     `alone[c]` is the support of valid citation c by itself, `without[c]` the support of
     the other valid citations when the sentence has more than one. `supported_elsewhere`
     says whether some retrieved source the sentence does not cite supports it (None when
@@ -84,6 +86,7 @@ class SentenceJudgement:
     text: str
     cited: tuple[CitationId, ...] = ()
     invalid: tuple[CitationId, ...] = ()
+    empty: tuple[CitationId, ...] = ()
     support: float = 0.0
     alone: Mapping[CitationId, float] = field(default_factory=dict)
     without: Mapping[CitationId, float] = field(default_factory=dict)
@@ -92,17 +95,24 @@ class SentenceJudgement:
 
     @property
     def valid(self) -> tuple[CitationId, ...]:
-        return tuple(c for c in self.cited if c not in self.invalid)
+        return tuple(c for c in self.cited if c not in self.invalid and c not in self.empty)
+
+    @property
+    def score(self) -> float:
+        """The support that counts: none when any cited id names no source (as in ALCE),
+        or when no cited source has text."""
+        return self.support if self.valid and not self.invalid else 0.0
 
     @property
     def supported(self) -> bool:
-        return self.support >= 1.0
+        return self.score >= 1.0
 
 
 def citation_relevance(s: SentenceJudgement, *, partial: bool = False) -> dict[CitationId, float]:
     """ALCE relevance of each citation of a sentence: 1 relevant, 0 irrelevant.
 
-    A citation is irrelevant when it is invalid, or when it neither supports the sentence
+    A citation is irrelevant when it is invalid or empty (its source has no text, so it
+    supports nothing and removing it changes nothing), or when it neither supports the sentence
     alone nor is needed (the others still support it without it). When the citations
     together do not support the sentence, none of them is relevant, as in ALCE. With
     `partial`, a citation that only partly supports the sentence on its own counts 0.5.
@@ -110,7 +120,7 @@ def citation_relevance(s: SentenceJudgement, *, partial: bool = False) -> dict[C
     out: dict[CitationId, float] = {c: 0.0 for c in s.cited}
     valid = s.valid
     if not s.supported:
-        if partial and s.support > 0:
+        if partial and s.score > 0:
             for c in valid:
                 out[c] = 0.5 if s.alone.get(c, 0.0) > 0 else 0.0
         return out
@@ -140,6 +150,7 @@ class AnswerCitationScores:
     partial_relevant_sum: float
     n_uncited: int
     n_invalid: int
+    n_empty: int
     n_cited_claims: int
     n_misattributed: int
     n_unsupported_anywhere: int
@@ -156,7 +167,7 @@ def answer_citation_scores(sentences: Sequence[SentenceJudgement]) -> AnswerCita
     claims = [s for s in sentences if s.is_claim]
     n_claims = len(claims)
     supported = sum(1 for s in claims if s.supported)
-    support_sum = sum(s.support if s.cited else 0.0 for s in claims)
+    support_sum = sum(s.score for s in claims)
     relevance = [citation_relevance(s) for s in claims]
     partial_relevance = [citation_relevance(s, partial=True) for s in claims]
     n_citations = sum(len(r) for r in relevance)
@@ -179,6 +190,7 @@ def answer_citation_scores(sentences: Sequence[SentenceJudgement]) -> AnswerCita
         partial_relevant_sum=partial_relevant,
         n_uncited=sum(1 for s in claims if not s.cited),
         n_invalid=sum(len(s.invalid) for s in claims),
+        n_empty=sum(len(s.empty) for s in claims),
         n_cited_claims=sum(1 for s in claims if s.cited),
         n_misattributed=misattributed,
         n_unsupported_anywhere=anywhere,
@@ -217,6 +229,7 @@ def aggregate_citation_scores(answers: Sequence[AnswerCitationScores]) -> dict[s
         "uncited_rate": _ratio(sum(a.n_uncited for a in answers), claims),
         "cited_share": _ratio(sum(a.n_cited_claims for a in answers), claims),
         "invalid_citation_rate": _ratio(sum(a.n_invalid for a in answers), citations),
+        "empty_citation_rate": _ratio(sum(a.n_empty for a in answers), citations),
         "misattribution_rate": _ratio(sum(a.n_misattributed for a in answers), claims),
         "unsupported_anywhere_rate": _ratio(sum(a.n_unsupported_anywhere for a in answers), claims),
     }
@@ -383,3 +396,55 @@ def scores_by_kind(
             "balanced_accuracy": pair_scores.balanced_accuracy,
         }
     return out
+
+
+def roc_auc(positive: Sequence[bool], scores: Sequence[float]) -> float | None:
+    """Area under the ROC curve: the chance a random positive outscores a random negative.
+
+    Computed from average ranks (Mann-Whitney U), so ties count one half; None when one
+    class is absent. Callers pass "how unsupported" scores with unsupported as positive.
+    """
+    if len(positive) != len(scores):
+        raise ValueError("labels and scores differ in length")
+    n_pos = sum(1 for p in positive if p)
+    n_neg = len(positive) - n_pos
+    if not n_pos or not n_neg:
+        return None
+    ranks = average_ranks(scores)
+    rank_sum = sum(r for r, p in zip(ranks, positive, strict=True) if p)
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def average_ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks with ties given the mean of the ranks they span."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Pearson correlation; None with fewer than 3 pairs or when either side is constant."""
+    if len(xs) != len(ys):
+        raise ValueError("the two series differ in length")
+    if len(xs) < 3:
+        return None
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Spearman rank correlation: Pearson on average ranks."""
+    return pearson(average_ranks(xs), average_ranks(ys))

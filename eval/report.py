@@ -65,7 +65,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     changes: list[Change] = []
     old_metrics, new_metrics = old.get("metrics", {}), new.get("metrics", {})
     for name in sorted(set(old_metrics) & set(new_metrics)):
-        if name.startswith("baselines."):
+        if name.startswith("baselines.") or ".baselines." in name:
             continue  # references, not the system: they move only when the datasets do
         a, b = old_metrics[name], new_metrics[name]
         if not isinstance(a, int | float) or not isinstance(b, int | float):
@@ -110,10 +110,13 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         and all(old.get("run", {}).get(key) == new.get("run", {}).get(key)
                 for key in ("questions_sha256", "checker_sha256", "fast"))
     )
+    missing = sorted(name for name, value in old_metrics.items()
+                     if name not in new_metrics and isinstance(value, int | float))
     return {
         "old_run": old.get("run", {}).get("started_at"),
         "same_datasets": same_data,
         "metrics": [c.__dict__ | {"delta": c.delta} for c in changes],
+        "missing": missing,
         "questions": questions,
         "checker_cases": flipped,
     }
@@ -159,6 +162,17 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
     if chart:
         out += ["", f"![charts]({chart})"]
 
+    if coverage := results.get("coverage"):
+        out += ["", "## Coverage", ""]
+        out.append(_table(["questions", "answered", "errored", "no answer",
+                           "skipped (not in the question set)"],
+                          [[str(coverage["questions"]), str(coverage["answered"]),
+                            str(coverage["errored"]), str(coverage["missing"]),
+                            str(coverage["skipped"])]]))
+        if coverage.get("partial"):
+            out += ["", f"⚠ **Partial answers**: answer figures cover {coverage['answered']} "
+                        f"of {coverage['questions']} questions; questions with no answer count "
+                        "in the error rate only."]
     if results.get("questions"):
         out += ["", "## Answers", ""]
         out.append(_table(["metric", "value", "judge"],
@@ -167,7 +181,10 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
         out.append(_table(["metric", "value", "judge"], _metric_rows(results, "citations.")))
         out += ["", "### Per question", ""]
         q_rows = []
+        missing = [r["id"] for r in results["questions"] if r.get("status") == "missing"]
         for r in results["questions"]:
+            if r.get("status") == "missing":
+                continue  # listed once below, not as a table of dashes
             q_rows.append([
                 r["id"], r["stratum"], fmt(r.get("covered")), fmt(r.get("recall_at_k")),
                 fmt(r.get("key_point_coverage")), fmt(r.get("citation_recall")),
@@ -176,6 +193,26 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
             ])
         out.append(_table(["id", "kind", "covered", "recall@k", "key points", "cit. recall",
                            "cit. precision", "quotes exact", "ms", "error"], q_rows))
+        if missing:
+            out += ["", f"No answer for {len(missing)} questions: {', '.join(missing)}."]
+        evidence = [[r["id"], str(c["id"]), c.get("url") or "", c["via"], c.get("detail", "")]
+                    for r in results["questions"] for c in r.get("citations", [])
+                    if c["via"] in ("store", "fetched", "unresolved")]
+        if evidence:
+            out += ["", "### Citations resolved from their URL", "",
+                    "Citations that came without a passage or quote: their page text came "
+                    "from the local store, was fetched and extracted, or could not be found.",
+                    ""]
+            out.append(_table(["question", "citation", "url", "text from", "detail"],
+                              evidence))
+    for key, block in (results.get("validity") or {}).items():
+        out += ["", f"### Answer-level validity ({key})", "",
+                f"Estimated vs true citation scores per answer; truth: {block['judge']}.", ""]
+        out.append(_table(
+            ["score", "answers", "Pearson", "Spearman", "mean abs. error"],
+            [[name, str(block[f"{name}_n"]), fmt(block[f"{name}_pearson"]),
+              fmt(block[f"{name}_spearman"]), fmt(block[f"{name}_mean_abs_error"])]
+             for name in ("recall", "precision")]))
 
     checker = results.get("checker")
     if checker and checker.get("systems"):
@@ -183,11 +220,12 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
         out += ["", "## Citation checker", "",
                 f"Checker under test: {checker.get('checker_under_test')}. "
                 f"Labels: {checker.get('labels')}. The positive class is *unsupported* "
-                "(precision/recall are for catching unsupported sentences).", ""]
+                "(precision/recall are for catching unsupported sentences; ROC-AUC ranks "
+                "cases by how little support each system found).", ""]
         names = list(systems)
         rows = []
-        for metric in ("accuracy", "balanced_accuracy", "precision", "recall", "f1"):
-            rows.append([metric] + [fmt(systems[n]["overall"][metric]) for n in names])
+        for metric in ("accuracy", "balanced_accuracy", "roc_auc", "precision", "recall", "f1"):
+            rows.append([metric] + [fmt(systems[n]["overall"].get(metric)) for n in names])
         out.append(_table(["metric", *names], rows))
         out += ["", "### By kind", "",
                 "Accuracy on the kind's own cases; balanced accuracy of the kind against all "
@@ -224,6 +262,9 @@ def render_markdown(results: dict[str, Any], comparison: dict[str, Any] | None =
             out += [f"### {status.capitalize()} ({len(rows)})", ""]
             out.append(_table(["metric", "before", "after", "change"], rows) if rows else "none")
             out.append("")
+        if comparison.get("missing"):
+            out += [f"### Missing from this run ({len(comparison['missing'])})", "",
+                    ", ".join(comparison["missing"]), ""]
         if comparison["questions"]:
             out += ["### Questions that changed", ""]
             out.append(_table(["id", "metric", "before", "after", ""],

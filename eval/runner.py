@@ -21,16 +21,20 @@ from tqdm import tqdm
 
 from core.settings import Settings
 from eval import metrics as m
-from eval.baselines import embedding_predictions, lexical_overlap_predictions
+from eval.answer_citations import complete_citations
+from eval.baselines import (
+    EMBEDDING_THRESHOLD,
+    LEXICAL_THRESHOLD,
+    embedding_scores,
+    lexical_overlap_scores,
+)
+from eval.checker_suites import CheckerSuite, Split, load_suite
 from eval.corpus import Corpus, FetchedPages, corpus_from_store, is_store_dir, load_store
 from eval.datasets import (
     DEFAULT_CHECKER_SET,
     DEFAULT_QUESTIONS,
-    CheckerCase,
     QuestionCase,
-    fast_checker_cases,
     fast_questions,
-    load_checker_cases,
     load_questions,
 )
 from eval.judging import EvidenceLookup, judge_answer, pick_answer_judge, quote_checks
@@ -43,6 +47,8 @@ from eval.targets import (
     RetrievedSource,
     ServiceTarget,
 )
+from eval.url_sources import UrlResolver
+from eval.validity import AnswerPair, LabelledSentence, correlations, true_precision, true_recall
 
 RESULTS_VERSION = 1
 MAX_MISSES_LISTED = 40
@@ -51,12 +57,14 @@ MAX_MISSES_LISTED = 40
 @dataclass
 class RunOptions:
     questions: Path = DEFAULT_QUESTIONS
-    checker_set: Path = DEFAULT_CHECKER_SET
+    checker_set: Path | str = DEFAULT_CHECKER_SET  # a file, or "wice" / "llm"
+    split: Split | None = None  # None: "test" for wice/llm, every case for a file
     k: int = 5
     fast: bool = False
     url: str | None = None
     answers: Path | None = None
     only: str | None = None  # "questions" | "checker"
+    max_cases: int | None = None  # the first N checker cases only, for a quick look
     progress: bool = True
     timeout: float = 60.0
 
@@ -73,6 +81,8 @@ class _Context:
     embedder: Any
     retrieval_source: str
     checker_label: str
+    pages: UrlResolver | None = None
+    scoring_careerqa: bool = True  # False: another system's answers (careerqa only judges)
 
 
 def _load_embedder(settings: Settings) -> Any:
@@ -82,18 +92,20 @@ def _load_embedder(settings: Settings) -> Any:
 
 
 @contextmanager
-def _targets(options: RunOptions, settings: Settings, embedder: Any) -> Iterator[_Context]:
+def _targets(options: RunOptions, settings: Settings, embedder: Any,
+             answers: AnswersFileTarget | None) -> Iterator[_Context]:
     """Open the target the options name; the in-process app lives for the whole run."""
     api_key = settings.api_keys[0] if settings.api_keys else None
-    if options.answers is not None:
+    if answers is not None:
         from app.check.checker import CitationChecker
 
         checker = LocalChecker(CitationChecker.from_settings(settings, embedder))
         store = _local_store(settings)
         corpus = _safe_corpus(settings) if store is not None else None
-        yield _Context(AnswersFileTarget(options.answers), checker,
+        yield _Context(answers, checker,
                        f"answers file {options.answers}", store, corpus, embedder,
-                       "retrieved list in the answers file", "careerqa checker (local)")
+                       "retrieved list in the answers file", "careerqa checker (local)",
+                       pages=UrlResolver(corpus, settings), scoring_careerqa=False)
         return
     if options.url:
         import httpx
@@ -104,7 +116,8 @@ def _targets(options: RunOptions, settings: Settings, embedder: Any) -> Iterator
             local = _safe_corpus(settings) if store is not None else None
             yield _Context(target, target, options.url, store, FetchedPages(local), embedder,
                            "cited pages (the deployment does not expose retrieval)",
-                           f"careerqa checker at {options.url}")
+                           f"careerqa checker at {options.url}",
+                           pages=UrlResolver(local, settings))
         return
 
     from fastapi.testclient import TestClient
@@ -126,10 +139,11 @@ def _targets(options: RunOptions, settings: Settings, embedder: Any) -> Iterator
 
         target = ServiceTarget(client, "in-process", api_key=api_key,
                                retrieve=retrieve if retriever is not None else None)
-        yield _Context(target, target, "in-process service", parts.store,
-                       corpus_from_store(parts.store, "in-process store"), embedder,
+        corpus = corpus_from_store(parts.store, "in-process store")
+        yield _Context(target, target, "in-process service", parts.store, corpus, embedder,
                        "retriever" if retriever is not None else "cited pages",
-                       f"careerqa checker (judge: {settings.judge})")
+                       f"careerqa checker (judge: {settings.judge})",
+                       pages=UrlResolver(corpus, settings))
 
 
 def _local_store(settings: Settings) -> Any | None:
@@ -164,12 +178,13 @@ def _score_questions(
     started = time.perf_counter()
     records: list[AnswerRecord] = []
     for case in tqdm(cases, desc="questions", unit="q", disable=not options.progress):
-        records.append(ctx.answer_target.answer(case, options.k))
+        records.append(complete_citations(ctx.answer_target.answer(case, options.k)))
     answered_s = time.perf_counter() - started
 
-    judge = pick_answer_judge(settings, ctx.embedder)
-    evidence = EvidenceLookup(ctx.store)
+    judge = pick_answer_judge(settings, ctx.embedder, scoring_careerqa=ctx.scoring_careerqa)
+    evidence = EvidenceLookup(ctx.store, ctx.pages)
     evidence.prefetch(records)
+    validity: list[AnswerPair] = []
     started = time.perf_counter()
     rows: list[dict[str, Any]] = []
     scores: list[m.AnswerCitationScores] = []
@@ -181,11 +196,13 @@ def _score_questions(
         row: dict[str, Any] = {
             "id": case.id, "stratum": case.stratum, "question": case.question,
             "covered": record.covered, "latency_ms": record.latency_ms, "error": record.error,
+            "status": "missing" if record.missing else "errored" if record.error else "answered",
             "answer": record.answer,
         }
         rows.append(row)
         if record.error:
             continue
+        row["citations"] = evidence.describe(record)
         if not case.out_of_scope and case.gold_urls:
             if record.retrieved is not None:
                 urls = [r.url for r in record.retrieved]
@@ -210,6 +227,10 @@ def _score_questions(
                    if answer_scores.n_citations else None,
                    n_claims=answer_scores.n_claims, n_citations=answer_scores.n_citations,
                    unsupported=[s.text for s in sentences if s.is_claim and not s.supported])
+        if record.gold_sentences:
+            gold = [LabelledSentence(g.text, g.supported) for g in record.gold_sentences]
+            validity.append(AnswerPair(case.id, row["citation_recall"], true_recall(gold),
+                                       row["citation_precision"], true_precision(gold)))
         found = quote_checks(record, ctx.corpus, evidence)
         quotes.extend(found)
         checked = [q for q in found if q is not None]
@@ -245,7 +266,7 @@ def _score_questions(
             if answered_in else None, "gold out_of_scope labels",
         ),
         "answers.error_rate": (sum(1 for r in rows if r["error"]) / len(rows) if rows else None,
-                               "HTTP status"),
+                               "the target: failed requests and questions it gave no answer"),
         "answers.latency_median_ms": (lat["median_ms"], "wall clock"),
         "answers.latency_p95_ms": (lat["p95_ms"], "wall clock"),
     }
@@ -256,12 +277,44 @@ def _score_questions(
         results["metrics"][name] = value
         results["metric_judges"][name] = by
     results["questions"] = rows
+    results["coverage"] = _coverage(rows, ctx.answer_target, cases)
+    if validity:
+        _record_validity(results, validity, f"gold sentence labels in the answers file vs "
+                                            f"{judge.label}", "answers.validity")
     results["judges"].update(
         answers=judge.label, answers_independent=judge.independent,
         evidence_used=dict(evidence.used),
         retrieval_source=ctx.retrieval_source if not proxy else "cited pages (proxy)",
     )
     results["timings"].update(answers_s=round(answered_s, 2), judging_s=round(judged_s, 2))
+
+
+def _coverage(rows: list[dict[str, Any]], target: AnswerTarget,
+              cases: list[QuestionCase]) -> dict[str, Any]:
+    """How many questions were answered, errored or had no answer, and answers left unused.
+
+    `skipped` counts lines of an answers file whose id is not in the question set (they are
+    not scored); `partial` is true when some question has no answer at all.
+    """
+    counts = {status: sum(1 for r in rows if r["status"] == status)
+              for status in ("answered", "errored", "missing")}
+    asked = {c.id for c in cases}
+    extra = sorted(set(getattr(target, "records", {})) - asked)
+    return {"questions": len(rows), **counts, "skipped": len(extra),
+            "skipped_ids": extra[:20], "partial": counts["missing"] > 0}
+
+
+def _record_validity(results: dict[str, Any], pairs: list[AnswerPair], judge: str,
+                     prefix: str) -> None:
+    """Correlation of estimated with true answer-level citation scores, as metrics."""
+    figures = correlations(pairs)
+    for name, value in figures.items():
+        results["metrics"][f"{prefix}.{name}"] = value
+        results["metric_judges"][f"{prefix}.{name}"] = judge
+    results.setdefault("validity", {})[prefix] = {
+        "judge": judge, **figures,
+        "answers": [pair.__dict__ for pair in pairs],
+    }
 
 
 # --- the checker set
@@ -276,61 +329,76 @@ def with_markers(sentence: str, ids: tuple[int | str, ...]) -> str:
     return f"{body} {markers}"
 
 
-def _checker_prediction(report: dict[str, Any]) -> tuple[bool, str | None, str]:
-    """(supported?, reason, verdict) for a one-sentence answer; all claims must pass."""
+def _checker_prediction(report: dict[str, Any]) -> tuple[bool, str | None, str, float]:
+    """(supported?, reason, verdict, support score) for a one-sentence answer.
+
+    All claims must pass; the score is the weakest claim's support (1.0 when the checker
+    found no claim), the number ROC-AUC ranks by.
+    """
     claims = [s for s in report.get("sentences", []) if s.get("verdict") != "not_a_claim"]
     if not claims:
-        return True, None, "not_a_claim"
+        return True, None, "not_a_claim", 1.0
+    score = min(float(s.get("score") or 0.0) for s in claims)
     failing = [s for s in claims if s.get("verdict") != "supported"]
     if not failing:
-        return True, None, "supported"
-    return False, failing[0].get("reason"), str(failing[0].get("verdict"))
+        return True, None, "supported", score
+    return False, failing[0].get("reason"), str(failing[0].get("verdict")), score
 
 
 def _score_checker(
-    cases: list[CheckerCase], ctx: _Context, options: RunOptions, results: dict[str, Any]
+    suite: CheckerSuite, ctx: _Context, options: RunOptions, results: dict[str, Any]
 ) -> None:
+    cases = suite.cases
     started = time.perf_counter()
     predicted: list[bool] = []
+    support: list[float] = []
     details: list[tuple[str | None, str]] = []
-    for case in tqdm(cases, desc="checker set", unit="case", disable=not options.progress):
+    for case in tqdm(cases, desc=f"{suite.name} cases", unit="case",
+                     disable=not options.progress):
         sources = [{"id": s.id, "text": s.text} | ({"url": s.url} if s.url else {})
                    for s in case.sources]
         report = ctx.checker_target.check(with_markers(case.sentence, case.citations), sources)
-        ok, reason, verdict = _checker_prediction(report)
+        ok, reason, verdict, score = _checker_prediction(report)
         predicted.append(ok)
+        support.append(score)
         details.append((reason, verdict))
     checker_s = time.perf_counter() - started
 
     started = time.perf_counter()
+    lexical = lexical_overlap_scores(cases)
+    embedding = embedding_scores(cases, ctx.embedder)
     systems = {
-        "checker": predicted,
-        "lexical_baseline": lexical_overlap_predictions(cases),
-        "embedding_baseline": embedding_predictions(cases, ctx.embedder),
+        "checker": (predicted, support),
+        "lexical_baseline": ([x >= LEXICAL_THRESHOLD for x in lexical], lexical),
+        "embedding_baseline": ([x >= EMBEDDING_THRESHOLD for x in embedding], embedding),
     }
     baselines_s = time.perf_counter() - started
     gold = [c.supported for c in cases]
     kinds = [c.kind for c in cases]
-    out: dict[str, Any] = {"systems": {}, "labels": "gold labels of the checker set"}
-    for name, preds in systems.items():
+    label = suite.label
+    out: dict[str, Any] = {"systems": {}, "labels": label, "suite": suite.name,
+                           "file": str(suite.path), "split": suite.split,
+                           "n_before_split": suite.n_before_split}
+    for name, (preds, scores) in systems.items():
         overall = m.binary_scores(gold, preds).as_dict()
+        # Unsupported is the positive class, so rank by how little support a system saw.
+        overall["roc_auc"] = m.roc_auc([not g for g in gold], [-x for x in scores])
         by_kind = m.scores_by_kind(kinds, gold, preds)
         out["systems"][name] = {"overall": overall, "by_kind": by_kind}
-        prefix = "checker" if name == "checker" else f"baselines.{name.removesuffix('_baseline')}"
-        for metric in ("accuracy", "balanced_accuracy", "precision", "recall", "f1"):
+        short = "checker" if name == "checker" else f"baselines.{name.removesuffix('_baseline')}"
+        prefix = suite.prefix + short
+        for metric in ("accuracy", "balanced_accuracy", "roc_auc", "precision", "recall", "f1"):
             results["metrics"][f"{prefix}.{metric}"] = overall[metric]
-            results["metric_judges"][f"{prefix}.{metric}"] = "gold labels of the checker set"
+            results["metric_judges"][f"{prefix}.{metric}"] = label
         for kind, row in by_kind.items():
             for metric in ("accuracy", "balanced_accuracy"):
                 results["metrics"][f"{prefix}.by_kind.{kind}.{metric}"] = row[metric]
-                results["metric_judges"][f"{prefix}.by_kind.{kind}.{metric}"] = (
-                    "gold labels of the checker set"
-                )
+                results["metric_judges"][f"{prefix}.by_kind.{kind}.{metric}"] = label
     out["cases"] = [
-        {"id": c.id, "kind": c.kind, "gold": c.supported, "checker": p,
+        {"id": c.id, "kind": c.kind, "gold": c.supported, "checker": p, "score": round(sc, 4),
          "lexical": lx, "embedding": em}
-        for c, p, lx, em in zip(cases, predicted, systems["lexical_baseline"],
-                                systems["embedding_baseline"], strict=True)
+        for c, p, sc, lx, em in zip(cases, predicted, support, systems["lexical_baseline"][0],
+                                    systems["embedding_baseline"][0], strict=True)
     ]
     out["misses"] = [
         {"id": c.id, "kind": c.kind, "sentence": c.sentence, "change": c.change,
@@ -340,8 +408,27 @@ def _score_checker(
     ][:MAX_MISSES_LISTED]
     out["checker_under_test"] = ctx.checker_label
     results["checker"] = out
-    results["judges"]["checker"] = "gold labels of the checker set"
+    results["judges"]["checker"] = label
+    if suite.answers:
+        _score_answer_validity(suite, ctx, results)
     results["timings"].update(checker_s=round(checker_s, 2), baselines_s=round(baselines_s, 2))
+
+
+def _score_answer_validity(suite: CheckerSuite, ctx: _Context, results: dict[str, Any]) -> None:
+    """Check each labelled answer whole and correlate its recall/precision with the truth."""
+    pairs: list[AnswerPair] = []
+    for answer in suite.answers or []:
+        sources = [s.model_dump(exclude_none=True) for s in answer.source_texts()]
+        report = ctx.checker_target.check(answer.markdown(), sources)
+        gold = [LabelledSentence(s.text, s.supported) for s in answer.sentences]
+        claims = report.get("n_claims", 0)
+        pairs.append(AnswerPair(
+            answer.id, report.get("recall") if claims else None, true_recall(gold),
+            report.get("precision") if report.get("n_citations") else None,
+            true_precision(gold),
+        ))
+    _record_validity(results, pairs, f"{suite.label}, answer level, vs {ctx.checker_label}",
+                     f"{suite.name}.validity")
 
 
 def _digest(path: Path) -> str:
@@ -359,15 +446,16 @@ def run_eval(
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    questions = checker_cases = None
+    questions = None
+    suite: CheckerSuite | None = None
     if options.only != "checker":
         questions = load_questions(options.questions)
         if options.fast:
             questions = fast_questions(questions)
     if options.only != "questions":
-        checker_cases = load_checker_cases(options.checker_set)
-        if options.fast:
-            checker_cases = fast_checker_cases(checker_cases)
+        suite = load_suite(options.checker_set, options.split, options.fast, options.max_cases)
+    # Read the answers file before the model loads, so a bad line fails in a second.
+    answers = AnswersFileTarget(options.answers) if options.answers is not None else None
 
     results: dict[str, Any] = {
         "version": RESULTS_VERSION, "metrics": {}, "metric_judges": {}, "judges": {},
@@ -376,12 +464,12 @@ def run_eval(
     load_started = time.perf_counter()
     embedder = embedder or _load_embedder(settings)
     results["timings"]["model_load_s"] = round(time.perf_counter() - load_started, 2)
-    with _targets(options, settings, embedder) as ctx:
+    with _targets(options, settings, embedder, answers) as ctx:
         results["timings"]["target_start_s"] = round(time.perf_counter() - load_started, 2)
         if questions is not None:
             _score_questions(questions, ctx, options, settings, results)
-        if checker_cases is not None:
-            _score_checker(checker_cases, ctx, options, results)
+        if suite is not None:
+            _score_checker(suite, ctx, options, results)
         label = ctx.label
     total = time.perf_counter() - started
     results["timings"]["total_s"] = round(total, 2)
@@ -391,11 +479,13 @@ def run_eval(
         "k": options.k,
         "fast": options.fast,
         "questions_file": str(options.questions) if questions is not None else None,
-        "checker_file": str(options.checker_set) if checker_cases is not None else None,
+        "checker_file": str(suite.path) if suite is not None else None,
+        "checker_suite": suite.name if suite is not None else None,
+        "checker_split": suite.split if suite is not None else None,
         "questions_sha256": _digest(options.questions) if questions is not None else None,
-        "checker_sha256": _digest(options.checker_set) if checker_cases is not None else None,
+        "checker_sha256": _digest(suite.path) if suite is not None else None,
         "n_questions": len(questions or []),
-        "n_checker_cases": len(checker_cases or []),
+        "n_checker_cases": len(suite.cases) if suite is not None else 0,
         "settings": {
             "answer_mode": settings.answer_mode, "top_k": settings.top_k,
             "judge": settings.judge, "embedding_model": Path(settings.embedding_model).name,

@@ -44,6 +44,14 @@ class RetrievedSource:
     text: str | None = None
 
 
+@dataclass(frozen=True)
+class GoldSentence:
+    """A sentence of an answer with a person's label: do its citations support it?"""
+
+    text: str
+    supported: bool
+
+
 @dataclass
 class AnswerRecord:
     """An answer to one question case, normalised from whichever target produced it."""
@@ -55,6 +63,8 @@ class AnswerRecord:
     covered: bool | None = None
     latency_ms: float | None = None
     error: str | None = None
+    missing: bool = False  # an answers file without a line for this question
+    gold_sentences: list[GoldSentence] | None = None  # labels shipped with the answer
 
 
 class Poster(Protocol):
@@ -155,49 +165,99 @@ class ServiceTarget:
 class AnswersFileTarget:
     """Answers another system already produced, one JSON object per question id.
 
-    Line format: {id, answer, citations: [{id, url, quote?, text?}], retrieved?: [{url,
-    text?}], covered?, latency_ms?}. A question the file has no line for is scored as
-    an error, so a partial file cannot quietly look better than a full one.
+    Line format: {id, answer, citations?: [{id, url?, quote?, text?}], retrieved?: [{url,
+    text?}], covered?, latency_ms?, sentences?: [{text, supported}]}. A question the file
+    has no line for is scored as missing (and counted in the error rate), so a partial file
+    cannot quietly look better than a full one. Every field is type-checked on load: a
+    wrong type or a repeated id is a DatasetError naming the line.
     """
 
     def __init__(self, path: Path) -> None:
         self.label = f"answers file {path}"
         self.records: dict[str, AnswerRecord] = {}
+        lines: dict[str, int] = {}
         for number, row in read_jsonl(path):
             where = f"{path}:{number}"
-            if not isinstance(row.get("id"), str) or not isinstance(row.get("answer"), str):
-                raise DatasetError(f"{where}: each line needs a string 'id' and 'answer'")
-            raw_citations = row.get("citations", [])
-            if not isinstance(raw_citations, list):
-                raise DatasetError(f"{where}: 'citations' must be a list")
-            citations = []
-            for c in raw_citations:
-                if not isinstance(c, dict) or "id" not in c or not isinstance(c.get("url"), str):
-                    raise DatasetError(f"{where}: each citation needs an 'id' and a 'url'")
-                citations.append(
-                    CitedSource(c["id"], c["url"], c.get("quote"), c.get("text"),
-                                c.get("chunk_id"), c.get("content_hash"))
-                )
-            retrieved = None
-            if "retrieved" in row:
-                if not isinstance(row["retrieved"], list) or not all(
-                    isinstance(r, dict) and isinstance(r.get("url"), str) for r in row["retrieved"]
-                ):
-                    raise DatasetError(f"{where}: 'retrieved' must be a list of {{url, text?}}")
-                retrieved = [RetrievedSource(r["url"], r.get("text")) for r in row["retrieved"]]
-            covered = row.get("covered")
-            self.records[row["id"]] = AnswerRecord(
-                row["id"], answer=row["answer"], citations=citations, retrieved=retrieved,
-                covered=covered if isinstance(covered, bool) else None,
-                latency_ms=row.get("latency_ms"),
-            )
+            record = parse_answer_line(row, where)
+            if record.case_id in lines:
+                raise DatasetError(f"{where}: duplicate id {record.case_id!r} "
+                                   f"(first on line {lines[record.case_id]})")
+            lines[record.case_id] = number
+            self.records[record.case_id] = record
 
     def answer(self, case: QuestionCase, k: int) -> AnswerRecord:
         del k  # the other system chose its own k
         record = self.records.get(case.id)
         if record is None:
-            return AnswerRecord(case.id, error="no answer in the answers file")
+            return AnswerRecord(case.id, error=MISSING_ANSWER, missing=True)
         return record
+
+
+MISSING_ANSWER = "no answer in the answers file"
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip() != ""
+
+
+def _optional(obj: dict[str, Any], name: str, kinds: type | tuple[type, ...], where: str,
+              what: str) -> Any:
+    """obj[name] when it is absent/null or of `kinds` (true/false is not a number here)."""
+    value = obj.get(name)
+    if value is None:
+        return None
+    if (isinstance(value, bool) and kinds is not bool) or not isinstance(value, kinds):
+        raise DatasetError(f"{where}: {what} must be {_KIND_NAMES.get(kinds, kinds)}, "
+                           f"not {type(value).__name__}")
+    return value
+
+
+_KIND_NAMES: dict[Any, str] = {str: "a string", bool: "true or false",
+                               (int, float): "a number", list: "a list"}
+
+
+def parse_answer_line(row: dict[str, Any], where: str) -> AnswerRecord:
+    """One line of an answers file as an AnswerRecord; a DatasetError names what is wrong."""
+    if not isinstance(row.get("id"), str) or not row["id"].strip():
+        raise DatasetError(f"{where}: 'id' must be a non-empty string (the question id)")
+    if not isinstance(row.get("answer"), str):
+        raise DatasetError(f"{where}: 'answer' must be a string")
+    raw_citations = row.get("citations", [])
+    if not isinstance(raw_citations, list):
+        raise DatasetError(f"{where}: 'citations' must be a list")
+    citations = []
+    for n, c in enumerate(raw_citations, start=1):
+        at = f"citation {n}"
+        if not isinstance(c, dict) or not _is_id(c.get("id")):
+            raise DatasetError(f"{where}: {at} needs an 'id' (a number or a string)")
+        fields = {name: _optional(c, name, str, where, f"{at} '{name}'")
+                  for name in ("url", "quote", "text", "chunk_id", "content_hash")}
+        citations.append(CitedSource(c["id"], fields["url"] or "", fields["quote"],
+                                     fields["text"], fields["chunk_id"], fields["content_hash"]))
+    retrieved = None
+    if "retrieved" in row:
+        if not isinstance(row["retrieved"], list) or not all(
+            isinstance(r, dict) and isinstance(r.get("url"), str)
+            and isinstance(r.get("text", ""), str | None) for r in row["retrieved"]
+        ):
+            raise DatasetError(f"{where}: 'retrieved' must be a list of {{url, text?}} strings")
+        retrieved = [RetrievedSource(r["url"], r.get("text")) for r in row["retrieved"]]
+    covered = _optional(row, "covered", bool, where, "'covered'")
+    latency = _optional(row, "latency_ms", (int, float), where, "'latency_ms'")
+    gold = None
+    if "sentences" in row:
+        raw = row["sentences"]
+        if not isinstance(raw, list) or not raw or not all(
+            isinstance(g, dict) and isinstance(g.get("text"), str)
+            and isinstance(g.get("supported"), bool) for g in raw
+        ):
+            raise DatasetError(f"{where}: 'sentences' must be a non-empty list of "
+                               "{text, supported: true|false}")
+        gold = [GoldSentence(g["text"], g["supported"]) for g in raw]
+    return AnswerRecord(row["id"], answer=row["answer"], citations=citations,
+                        retrieved=retrieved, covered=covered,
+                        latency_ms=float(latency) if latency is not None else None,
+                        gold_sentences=gold)
 
 
 class AnswerTarget(Protocol):

@@ -43,6 +43,16 @@ def _settings(tmp_path) -> Settings:
     ))
     feedback.add(FeedbackRequest(rating="down", question="What is a staff engineer?",
                                  answer="Someone senior."))
+    feedback.add(FeedbackRequest(
+        rating="flag", question="By how much did Portal call drops fall?",
+        answer="Video call drops on Portal fell by 5% across the fleet [1].",
+        sentence="Video call drops on Portal fell by 5% across the fleet [1].",
+        comment="wrong?",
+        citation=_citation(PORTAL, "hash-now", "Video call drops on Portal fell by 5% across "
+                                               "the fleet."),
+    ))
+    feedback.add(FeedbackRequest(rating="down", question="How do I negotiate my salary?",
+                                 answer="My sources don't cover how to negotiate a salary."))
     feedback.add(FeedbackRequest(rating="up", question="Nice", answer="Thanks."))
     state = IngestState(db)
     state.upsert(PORTAL, status="stored", doc_hash="hash-now")
@@ -56,7 +66,7 @@ def test_flags_and_thumbs_down_become_cases_and_changed_sources_are_marked(tmp_p
     db = Database.from_settings(settings)
     summary = export_feedback(db, tmp_path / "out")
     db.close()
-    assert (summary.rows, summary.checker_cases, summary.question_cases) == (3, 2, 3)
+    assert (summary.rows, summary.checker_cases, summary.question_cases) == (5, 3, 5)
     assert summary.source_changed == 1
 
     cases = {c.id: c for c in load_checker_cases(summary.checker_path)}
@@ -66,12 +76,35 @@ def test_flags_and_thumbs_down_become_cases_and_changed_sources_are_marked(tmp_p
     assert portal.sources[0].text == "Video call drops on Portal fell by 5%."
     assert portal.extra["source_changed"] is False and portal.extra["needs_review"] is True
     assert cases["feedback-2"].extra["source_changed"] is True
+    assert "checker_verdict" not in portal.extra  # no checker given
 
     questions = {q.id: q for q in load_questions(summary.questions_path)}
-    assert set(questions) == {"feedback-1", "feedback-2", "feedback-3"}
-    assert questions["feedback-1"].gold_urls == (PORTAL,)
+    assert set(questions) == {f"feedback-{n}" for n in range(1, 6)}
+    # Site-relative, as the question set writes them: the sample is served under /sample/.
+    assert questions["feedback-1"].gold_urls == (
+        "case-studies/portal-video-calling-reliability.html",)
+    assert questions["feedback-2"].gold_urls == ("articles/building-trust.html",)
+    assert questions["feedback-5"].out_of_scope is True  # the service refused it
+    assert questions["feedback-3"].out_of_scope is False
     rows = [json.loads(line) for line in summary.questions_path.read_text().splitlines()]
     assert {r["rating"] for r in rows} == {"flag", "down"}
+
+
+def test_each_flagged_sentence_carries_the_checkers_verdict_and_score(tmp_path, embedder):
+    from app.check.checker import CitationChecker
+
+    settings = _settings(tmp_path)
+    checker = CitationChecker.from_settings(settings, embedder)
+    db = Database.from_settings(settings)
+    summary = export_feedback(db, tmp_path / "out", checker=checker)
+    db.close()
+    cases = {c.id: c.extra for c in load_checker_cases(summary.checker_path)}
+    # Quoted word for word: the checker disagrees with the flag, and the reviewer sees it.
+    assert cases["feedback-4"]["checker_verdict"] == "supported"
+    assert cases["feedback-4"]["checker_score"] >= 0.8
+    # 50% against a source saying 5%: the checker agrees with the reader.
+    assert cases["feedback-1"]["checker_verdict"] == "unsupported"
+    assert cases["feedback-1"]["checker_reason"] == "number_mismatch"
 
 
 def test_export_feedback_cli(tmp_path, capsys):
@@ -80,7 +113,7 @@ def test_export_feedback_cli(tmp_path, capsys):
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["eval", "export-feedback", "--out", str(tmp_path / "review")])
     assert args.func(args, settings) == EXIT_OK
-    assert "2 checker cases" in capsys.readouterr().out
+    assert "3 checker cases" in capsys.readouterr().out
     assert (tmp_path / "review" / "feedback_checker.jsonl").is_file()
 
     empty = Settings(data_dir=tmp_path / "nothing", _env_file=None)

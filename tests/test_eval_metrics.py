@@ -63,11 +63,13 @@ def test_invalid_ids_count_against_precision_and_unsupported_claims_have_no_rele
         S("wrong figure", cited=(2,), support=0.0, supported_elsewhere=False),
         S("uncited fact", support=0.0, supported_elsewhere=True),
         S("Here is what the sources say:", is_claim=False),
+        S("right", cited=(3,), support=1.0),
     ]
     scores = m.answer_citation_scores(answer)
-    assert scores.n_claims == 3
-    assert scores.recall == pytest.approx(1 / 3)
-    assert scores.precision == pytest.approx(1 / 3)  # 3 citations, only [1] relevant
+    assert scores.n_claims == 4
+    # As in ALCE, citing a missing id loses the sentence its support, whatever [1] says.
+    assert scores.recall == pytest.approx(1 / 4)
+    assert scores.precision == pytest.approx(1 / 4)  # 4 citations, only [3] relevant
     assert scores.n_invalid == 1
     assert scores.n_uncited == 1
     assert scores.n_misattributed == 0  # the uncited claim is "uncited", not misattributed
