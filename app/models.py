@@ -157,7 +157,10 @@ class CheckSource(BaseModel):
     """A source the checked answer cites; `id` is what its `[n]` markers name."""
 
     id: int | str
-    text: str = Field(max_length=50_000)
+    text: str = Field(
+        description="The source text; up to `CAREERQA_CHECK_MAX_SOURCE_CHARS` characters "
+        "(default 1,000,000; longer is a 413)."
+    )
     url: str | None = None
 
 
