@@ -54,27 +54,19 @@ def load_sets(shared: Path = SHARED) -> list[CheckerSet]:
 
 
 def load_llm_cases(shared: Path = SHARED) -> list[CheckerCase]:
-    """The LLM-style set as one case per sentence, or [] when the set or its loader is absent."""
+    """The LLM-style set as one case per sentence (`extra["answer_id"]` names its answer)."""
     answers = load_llm_answers_if_present(shared)
     if not answers:
         return []
     from eval.llm_set import as_checker_cases
 
-    cases = []
-    for answer in answers:
-        for case in as_checker_cases([answer]):
-            cases.append(
-                CheckerCase(case.id, case.sentence, case.sources, case.citations, case.supported,
-                            case.kind, case.change, {**case.extra, "answer_id": answer.id})
-            )  # fmt: skip
-    return cases
+    return as_checker_cases(answers)
 
 
 def load_llm_answers_if_present(shared: Path = SHARED) -> list:
+    """The LLM-style answers, or [] when the set is not in this checkout."""
     if not LLM_ANSWERS.is_file():
         return []
-    try:
-        from eval.llm_set import load_llm_answers
-    except ImportError:
-        return []
+    from eval.llm_set import load_llm_answers
+
     return load_llm_answers(LLM_ANSWERS, shared)

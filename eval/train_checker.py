@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -220,8 +220,7 @@ def train(embedder: Any, out: Path = DEFAULT_MODEL, *, write: bool = True) -> di
         "vetoes": "checks that flag more unsupported than supported dev cases above threshold",
         **info,
     }  # fmt: skip
-    model = SupportModel(model.features, model.mean, model.scale, model.coef, model.intercept,
-                         model.threshold, model.partial_threshold, model.vetoes, provenance)  # fmt: skip
+    model = replace(model, provenance=provenance)
     if write:
         out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     checker = CitationChecker(OfflineJudge(embedder, model=model))

@@ -44,17 +44,19 @@ _NOT_UN_NEGATION = (
     "unwin", "uncle",
 )  # fmt: skip
 # Opposites an aligned sentence may swap without any "not": the claim's word, its antonym.
-ANTONYMS = tuple(
+ANTONYMS: tuple[tuple[str, ...], ...] = tuple(
     tuple(pair.split("/"))
-    for pair in """
-    increase/decrease increased/decreased rise/fall rose/fell grew/shrank
-    higher/lower faster/slower larger/smaller bigger/smaller longer/shorter early/late
-    earlier/later accepted/rejected accept/reject success/failure succeeded/failed
-    gain/loss improved/worsened improve/worsen easier/harder easy/hard allowed/forbidden
-    allowed/banned first/last best/worst added/removed hired/fired promoted/demoted
-    won/lost start/end started/ended open/closed public/private internal/external
-    increasing/decreasing maximum/minimum majority/minority
-    """.split()
+    for pair in (
+        "increase/decrease", "increased/decreased", "rise/fall", "rose/fell", "grew/shrank",
+        "higher/lower", "faster/slower", "larger/smaller", "bigger/smaller", "longer/shorter",
+        "early/late", "earlier/later", "accepted/rejected", "accept/reject", "success/failure",
+        "succeeded/failed", "gain/loss", "improved/worsened", "improve/worsen", "easier/harder",
+        "easy/hard", "allowed/forbidden", "allowed/banned", "first/last", "best/worst",
+        "added/removed", "hired/fired", "promoted/demoted", "won/lost", "start/end",
+        "started/ended",
+        "open/closed", "public/private", "internal/external", "increasing/decreasing",
+        "maximum/minimum", "majority/minority",
+    )
 )
 ANTONYM_STEMS = tuple(
     (a, b) for x, y in ANTONYMS for a, b in ((x, y), (y, x))

@@ -141,7 +141,9 @@ SECONDS = {
     "yr": 365 * 86400, "decade": 3650 * 86400,
 }  # fmt: skip
 # "quarter" is left out: "a quarter" is as often a share as a planning period.
-_UNIT = re.compile(r"[-\s]?(second|sec|minute|min|hour|hr|day|week|fortnight|month|year|yr|decade)s?\b")
+_UNIT = re.compile(
+    r"[-\s]?(second|sec|minute|min|hour|hr|day|week|fortnight|month|year|yr|decade)s?\b"
+)
 _ONE_UNIT = re.compile(
     r"\b(?:a|an|one)\s+(second|minute|hour|day|week|fortnight|month|year|decade)\b"
 )

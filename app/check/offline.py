@@ -255,8 +255,10 @@ class _Scoring:
             message = f"not supported: “{words}”"
             return Judgement("partial", min(p, self.model.threshold), "extra_clause", message,
                              **where)  # fmt: skip
+        # A figure or name only explains the failure of a sentence that otherwise aligns.
+        aligned = a.whole.support >= self.t.weak_part
         for name, reason in CHECKS:
-            if name in a.issues:
+            if name in a.issues and aligned:
                 return Judgement("unsupported", min(p, self.model.partial_threshold), reason,
                                  a.issues[name], **where)  # fmt: skip
         if p >= self.model.partial_threshold:
