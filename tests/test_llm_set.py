@@ -201,3 +201,40 @@ def test_shipped_set_is_mostly_faithful_and_mostly_over_the_shared_corpora(shipp
     shared_answers = [a for a in shipped if any(s.shared for s in a.sources)]
     assert len(shared_answers) >= len(shipped) / 2
     assert all(re.fullmatch(r"la-\d{3}", a.id) for a in shipped)
+
+
+def test_shipped_set_holds_every_kind_on_both_sides_of_the_split(shipped):
+    counts = kind_counts(shipped)
+    for side in ("dev", "test"):
+        missing = [k for k in KINDS if counts[side][k] == 0]
+        assert not missing, f"{side} split lacks {missing}"
+        assert counts[side]["answers"] >= 15, side
+
+
+def _longest_shared_run(sentence: str, passage: str) -> int:
+    """The longest run of consecutive words of `sentence` that also occurs in `passage`."""
+    words = re.findall(r"[a-z0-9']+", sentence.lower())
+    text = " ".join(re.findall(r"[a-z0-9']+", passage.lower()))
+    best = 0
+    for start in range(len(words)):
+        end = start + best + 1
+        while end <= len(words) and " ".join(words[start:end]) in text:
+            best, end = end - start, end + 1
+    return best
+
+
+def test_shipped_sentences_do_not_copy_text_from_the_shared_corpora(shipped):
+    # The shared passages are not ours: the set may restate their facts, never their wording.
+    # Eight words is room for a name or a title ("the Kubernetes GitHub Admin team").
+    for answer in shipped:
+        passages = " ".join(s.text for s in answer.sources if s.shared)
+        if not passages:
+            continue
+        for sentence in answer.sentences:
+            run = _longest_shared_run(sentence.clean, passages)
+            assert run <= 8, (answer.id, run, sentence.text)
+
+
+def test_longest_shared_run_counts_consecutive_words():
+    assert _longest_shared_run("Reply to a review within a day.", FIRST_PARAGRAPH) == 2
+    assert _longest_shared_run("A slow reply stalls the author.", FIRST_PARAGRAPH) == 6
