@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.check.numbers import NUMBER_WORDS, Quantity, extract_numbers
+from app.check.numbers import FRACTIONS, NUMBER_WORDS, TENS, UNITS, Quantity, extract_numbers
 
 
 def _words(text: str) -> frozenset[str]:
@@ -183,8 +183,19 @@ def un_negated(lowered: str) -> str | None:
     return None
 
 
+# Figures are compared as values (numbers.py), not as words: "half" must not count as a word the
+# source lacks when the source says "50%".
+FIGURE_WORDS = frozenset(
+    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled", "thirds"]
+)
+
+
 def content_stems(words: list[str]) -> list[str]:
-    """Stems of the content words; an "un-" word contributes the stem of what it negates."""
+    """Stems of the content words; an "un-" word contributes the stem of what it negates.
+
+    Number words are left out: the number comparison judges those. Digits stay, since on real
+    pages a year or an amount is often the very thing a sentence's support hinges on.
+    """
     out = []
     for word in words:
         lowered = word.lower()
@@ -193,6 +204,7 @@ def content_stems(words: list[str]) -> list[str]:
             or lowered in NEGATIONS
             or lowered in ",;:"
             or lowered.endswith("n't")
+            or lowered in FIGURE_WORDS
         ):
             continue
         out.append(stem(un_negated(lowered) or word))

@@ -223,15 +223,20 @@ class _Scoring:
             if len(plan.parts) > 1
             else []
         )
-        evidence = [*whole.evidence, *(a.window.features for a in parts if a is not None)]
+        # Polarity and roles are judged on the aligned predicate: the best window of the claim
+        # and of each part. Figures may come from any sentence of the cover (a synthesis).
+        aligned = list(
+            dict.fromkeys([whole.window.features, *(a.window.features for a in parts if a)])
+        )
+        evidence = list(dict.fromkeys([*aligned, *whole.evidence]))
         indexes = [index for _, index in sources]
         found = {
             "numbers": number_issue(plan.claim, evidence),
-            "negation": negation_issue(plan.claim, evidence),
-            "antonym": antonym_issue(plan.claim, evidence),
+            "negation": negation_issue(plan.claim, aligned),
+            "antonym": antonym_issue(plan.claim, aligned),
             "names": name_issue(plan.claim, indexes),
             "level": level_issue(plan.claim, indexes),
-            "role": role_issue(plan.claim, evidence),
+            "role": role_issue(plan.claim, aligned),
         }
         issues = {name: message for name, message in found.items() if message}
         embedded = plan.claim.text in plan.semantic
@@ -248,13 +253,9 @@ class _Scoring:
                   and name in self.model.vetoes]  # fmt: skip
         if p >= self.model.threshold and not vetoed:
             return Judgement("supported", p, **where)
-        supports = [x.support if x else 0.0 for x in a.parts]
-        if supports and max(supports) >= self.t.strong_part and min(supports) < self.t.weak_part:
-            weak = a.parts[supports.index(min(supports))]
-            words = _words_for(plan.parts[supports.index(min(supports))], weak)
-            message = f"not supported: “{words}”"
-            return Judgement("partial", min(p, self.model.threshold), "extra_clause", message,
-                             **where)  # fmt: skip
+        if weak := self._weak_part(plan, a):
+            return Judgement("partial", min(p, self.model.threshold), "extra_clause",
+                             f"not supported: “{weak}”", **where)  # fmt: skip
         # A figure or name only explains the failure of a sentence that otherwise aligns.
         aligned = a.whole.support >= self.t.weak_part
         for name, reason in CHECKS:
@@ -267,6 +268,23 @@ class _Scoring:
             return Judgement("partial", p, "low_similarity", message, **where)
         return Judgement("unsupported", p, "low_similarity", REASON_TEXT["low_similarity"],
                          **where)  # fmt: skip
+
+
+    def _weak_part(self, plan: _Plan, a: Assessment) -> str | None:
+        """The unsupported words of a part that fails while another part is well backed.
+
+        A part fails when it aligns weakly or states a figure its evidence does not.
+        """
+        strong, weak = False, None
+        for part, found in zip(plan.parts, a.parts, strict=True):
+            figures = found and number_issue(part, [found.window.features, *found.evidence])
+            if found is None or found.support < self.t.weak_part or figures:
+                words = _words_for(part, found)
+                extra = [q.text for q in part.numbers if q.text not in words] if figures else []
+                weak = weak or " ".join([words, *extra])
+            elif found.support >= self.t.strong_part:
+                strong = True
+        return weak if strong else None
 
 
 def _features(
