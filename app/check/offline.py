@@ -275,6 +275,8 @@ class _Scoring:
 
         A part fails when it aligns weakly or states a figure its evidence does not.
         """
+        if not a.parts:
+            return None  # a single fact: its failure has a reason of its own
         strong, weak = False, None
         for part, found in zip(plan.parts, a.parts, strict=True):
             figures = found and number_issue(part, [found.window.features, *found.evidence])
