@@ -100,7 +100,11 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
 
     # The last added is the outermost: CORS wraps the size limit, so that a browser on
     # another origin can read the 413 instead of seeing a bare network error.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        path_limits={"/v1/check": settings.check_max_request_bytes},
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

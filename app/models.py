@@ -224,7 +224,10 @@ class CheckSource(BaseModel):
     model_config = _REQUEST
 
     id: int | str
-    text: str = Field(max_length=50_000)
+    text: str = Field(
+        description="The source text; up to `CAREERQA_CHECK_MAX_SOURCE_CHARS` characters "
+        "(default 1,000,000; longer is a 413)."
+    )
     url: str | None = None
 
 

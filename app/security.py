@@ -153,19 +153,26 @@ def _enforce(request: Request, client: str) -> None:
 
 
 class BodySizeLimit:
-    """Rejects request bodies over `max_bytes` before they are read into memory."""
+    """Rejects request bodies over `max_bytes` before they are read into memory.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `path_limits` gives some paths their own cap: /v1/check carries whole web pages.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit)
             return
         seen = 0
         rejected = started = False
@@ -175,7 +182,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     rejected = True
                     raise _TooLarge
             return message
@@ -192,14 +199,14 @@ class BodySizeLimit:
         with contextlib.suppress(_TooLarge):  # our own signal, when the app lets it through
             await self.app(scope, limited_receive, guarded_send)
         if rejected and not started:
-            await self._reject(send)
+            await self._reject(send, limit)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         import json
 
         body = json.dumps(
             {"error": "request_too_large",
-             "message": f"Request body exceeds {self.max_bytes} bytes."}
+             "message": f"Request body exceeds {limit} bytes.", "limit_bytes": limit}
         ).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),

@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     check_strict: bool = Field(False, description="Drop unsupported sentences from answers.")
     judge: Literal["offline", "nli", "llm"] = "offline"
     nli_model: str | None = Field(None, description="CrossEncoder NLI model name or path.")
+    # Real web pages run to a few hundred thousand characters (WiCE's longest is ~100k); a
+    # source is split into sentences and aligned whole, so the cap only bounds memory and time.
+    check_max_source_chars: int = Field(
+        1_000_000, ge=1000, description="Longest source text /v1/check accepts (characters)."
+    )
+    check_max_request_bytes: int = Field(
+        8_000_000, ge=1024, description="Largest /v1/check request body (bytes); 413 above it."
+    )
 
     # --- service
     public_url: str = Field("http://127.0.0.1:8000", description="Where the service is reached.")

@@ -47,6 +47,11 @@ def register(subparsers) -> None:
                    help="reuse the stores of an earlier run when their inputs are unchanged")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_query)
+    p = sub.add_parser("check", help="citation check latency, cold and warm, vs raw embedding")
+    from eval.bench_check import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=_check)
 
 
 def _positive(text: str) -> int:
@@ -109,4 +114,11 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
 
     print(json.dumps(run(sizes=args.sizes, questions=args.questions, out=args.out,
                          reuse=args.reuse), indent=2))
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_check import report
+
+    report(args)
     return 0

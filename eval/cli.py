@@ -34,6 +34,7 @@ _HELP = textwrap.dedent(
       careerqa eval --compare eval/results/results.json   # what improved, what regressed
       careerqa eval make-checker-set --site ./my_site --out my_checker.jsonl
       careerqa eval export-feedback --out review/
+      careerqa eval train-checker                 # refit app/check/support_model.json on dev
 
     Writes results.json, report.md and chart.png to --out (default eval/results/).
     Each figure in the report names its judge: gold labels, the exact-quote test, an
@@ -49,7 +50,7 @@ def register(subparsers: Any) -> None:
         description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("action", nargs="?", default="run",
-                   choices=["run", "make-checker-set", "export-feedback"],
+                   choices=["run", "make-checker-set", "export-feedback", "train-checker"],
                    help="what to do (default: run)")
     target = p.add_argument_group("what to score (default: the service, in-process)")
     target.add_argument("--url", help="a careerqa deployment, e.g. http://127.0.0.1:8000")
@@ -92,6 +93,8 @@ def handler(args: argparse.Namespace, settings: Settings) -> int:
             return _make_checker_set(args, settings)
         if args.action == "export-feedback":
             return _export_feedback(args, settings)
+        if args.action == "train-checker":
+            return _train_checker(args, settings)
         return _run(args, settings)
     except DatasetError as exc:
         print(f"careerqa eval: {exc}", file=sys.stderr)
@@ -168,6 +171,20 @@ def _feedback_checker(settings: Settings) -> Any:
     from eval.runner import _load_embedder
 
     return CitationChecker.from_settings(settings, _load_embedder(settings))
+
+
+def _train_checker(args: argparse.Namespace, settings: Settings) -> int:
+    """Fit the checker's support model on the dev splits; print dev and held-out test figures."""
+    from app.check.support_model import DEFAULT_MODEL
+    from eval.runner import _load_embedder
+    from eval.train_checker import train
+
+    out = args.out or DEFAULT_MODEL
+    if out.is_dir():
+        raise DatasetError(f"{out}: is a folder; --out takes a file name here")
+    results = train(_load_embedder(settings), out)
+    print(json.dumps(results, indent=2))
+    return EXIT_OK
 
 
 def _read_results(path: Path) -> dict[str, Any]:

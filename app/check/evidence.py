@@ -8,11 +8,13 @@ figures, negations, names and roles between the claim and the evidence it aligne
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.check.features import ROLES, Features, analyse, tokens
+from app.check.features import ANTONYM_STEMS, ROLES, Features, analyse, stem, tokens
 from app.check.sentences import sentence_spans
 
 # A two-sentence window must beat the best single sentence by this much to be preferred;
@@ -39,6 +41,7 @@ class SourceIndex:
     windows: tuple[Window, ...]  # the sentences first (window i is sentence i), then the pairs
     words: frozenset[str]
     features: Features
+    frequency: Mapping[str, int]  # in how many sentences each stem occurs
 
     def quote(self, window: Window) -> str:
         return self.text[window.start : window.end]
@@ -60,7 +63,8 @@ def index_source(text: str) -> SourceIndex:
     ]
     words = frozenset(_bare(w) for w in tokens(text))
     whole = Features.merge([w.features for w in singles], text)
-    return SourceIndex(text, tuple(singles), tuple(singles + pairs), words, whole)
+    frequency = Counter(s for w in singles for s in w.features.stems)
+    return SourceIndex(text, tuple(singles), tuple(singles + pairs), words, whole, frequency)
 
 
 def _bare(word: str) -> str:
@@ -121,13 +125,29 @@ def entity_issue(
     claim: Features, sources: list[SourceIndex], evidence: list[Features]
 ) -> str | None:
     """Message when a name, level code or role in the claim is not what the sources say."""
+    return name_issue(claim, sources) or level_issue(claim, sources) or role_issue(claim, evidence)
+
+
+def missing_names(claim: Features, sources: list[SourceIndex]) -> list[str]:
+    """The claim's proper names that no source mentions (spelled out or as initials)."""
     words = frozenset().union(*(s.words for s in sources))
-    missing = sorted(n for n in claim.names if n not in words)
-    if missing:
-        return f"{', '.join(missing)} does not appear in the cited source"
+    spelled = _spelled_out(claim.text, words)
+    return sorted(n for n in claim.names if n not in words and n not in spelled)
+
+
+def name_issue(claim: Features, sources: list[SourceIndex]) -> str | None:
+    missing = missing_names(claim, sources)
+    return f"{', '.join(missing)} does not appear in the cited source" if missing else None
+
+
+def level_issue(claim: Features, sources: list[SourceIndex]) -> str | None:
     levels = frozenset().union(*(s.features.levels for s in sources))
     if claim.levels - levels:
         return f"level {', '.join(sorted(claim.levels - levels)).upper()} is not in the source"
+    return None
+
+
+def role_issue(claim: Features, evidence: list[Features]) -> str | None:
     ev_roles = frozenset().union(*(f.roles for f in evidence))
     for family in ROLES.values():
         said, stated = claim.roles & family, ev_roles & family
@@ -136,4 +156,31 @@ def entity_issue(
                 f"the sentence says {', '.join(sorted(said - stated))} where the source says "
                 f"{', '.join(sorted(stated - said))}"
             )
+    return None
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][a-z]+)+")
+
+
+def _spelled_out(text: str, words: frozenset[str]) -> frozenset[str]:
+    """Name words of the claim whose run's initials the source uses: "Site Reliability" ~ "SRE"."""
+    backed: set[str] = set()
+    for match in _NAME_RUN.finditer(text):
+        run = [w for w in match.group(0).split() if w[0].isupper()]
+        initials = "".join(w[0] for w in run).lower()
+        if any(w.startswith(initials) and len(w) <= len(initials) + 1 for w in words):
+            backed.update(w.lower() for w in run)
+    return frozenset(backed)
+
+
+_ANTONYM_PAIRS = tuple((stem(a), stem(b)) for a, b in ANTONYM_STEMS)
+
+
+def antonym_issue(claim: Features, evidence: list[Features]) -> str | None:
+    """Message when the claim uses a word whose opposite the evidence uses instead."""
+    ev_stems = frozenset().union(*(f.stems for f in evidence)) if evidence else frozenset()
+    for word, opposite in _ANTONYM_PAIRS:
+        if word in claim.stems and opposite in ev_stems and word not in ev_stems \
+                and opposite not in claim.stems:
+            return f"the sentence says “{word}…” where the source says “{opposite}…”"
     return None

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.check.numbers import NUMBER_WORDS, Quantity, extract_numbers
+from app.check.numbers import FRACTIONS, NUMBER_WORDS, TENS, UNITS, Quantity, extract_numbers
 
 
 def _words(text: str) -> frozenset[str]:
@@ -35,7 +35,31 @@ NEGATIONS = _words(
     "not no never none nobody nothing neither nor without cannot can't won't don't doesn't didn't "
     "isn't aren't wasn't weren't hasn't haven't hadn't shouldn't wouldn't couldn't n't "
     # Verbs and adverbs that negate what follows: "stopped getting paged" = "no longer paged".
-    "stop stops stopped ceased quit rarely seldom hardly barely"
+    "stop stops stopped ceased quit rarely seldom hardly barely non"
+)
+# "un-" words that negate their stem ("unacknowledged" = "not acknowledged"); words that only
+# look like it ("under", "unique", "until", "unveil") are left alone.
+_NOT_UN_NEGATION = (
+    "under", "uni", "unti", "unto", "unle", "unve", "unlea", "unfol", "unloc", "unpac", "undo",
+    "unwin", "uncle",
+)  # fmt: skip
+# Opposites an aligned sentence may swap without any "not": the claim's word, its antonym.
+ANTONYMS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(pair.split("/"))
+    for pair in (
+        "increase/decrease", "increased/decreased", "rise/fall", "rose/fell", "grew/shrank",
+        "higher/lower", "faster/slower", "larger/smaller", "bigger/smaller", "longer/shorter",
+        "early/late", "earlier/later", "accepted/rejected", "accept/reject", "success/failure",
+        "succeeded/failed", "gain/loss", "improved/worsened", "improve/worsen", "easier/harder",
+        "easy/hard", "allowed/forbidden", "allowed/banned", "first/last", "best/worst",
+        "added/removed", "hired/fired", "promoted/demoted", "won/lost", "start/end",
+        "started/ended",
+        "open/closed", "public/private", "internal/external", "increasing/decreasing",
+        "maximum/minimum", "majority/minority",
+    )
+)
+ANTONYM_STEMS = tuple(
+    (a, b) for x, y in ANTONYMS for a, b in ((x, y), (y, x))
 )
 # Past forms that suffix stripping cannot reach; enough to let tense changes still match.
 IRREGULAR = dict(
@@ -80,6 +104,10 @@ ROLES = {
     ),
 }
 _LEVEL_CODE = re.compile(r"\b([A-Z]{1,3}\d{1,2})\b")
+# Career-ladder prefixes that name the same rung: L5 = IC5 = E5 = EM5 = SDE5 = "level 5".
+_LADDER = re.compile(r"^(?:l|ic|e|em|sde|swe)(\d{1,2})$")
+# Words that follow a name without being one: "New York City" is "New York".
+GENERIC_NAME_WORDS = _words("city inc corp corporation company co ltd llc plc group county")
 _LEVEL_WORDS = re.compile(r"\blevel (\d{1,2})\b", re.IGNORECASE)
 # Hyphenated words split into parts, so "on-call" meets "on call"; "L4" and "p99" stay whole.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z][A-Za-z0-9'’]*[A-Za-z0-9]|[A-Za-z]|[,;:]")
@@ -148,7 +176,26 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def un_negated(lowered: str) -> str | None:
+    """The word an "un-" prefix negates ("unresolved" -> "resolved"), or None."""
+    if len(lowered) >= 7 and lowered.startswith("un") and not lowered.startswith(_NOT_UN_NEGATION):
+        return lowered[2:]
+    return None
+
+
+# Figures are compared as values (numbers.py), not as words: "half" must not count as a word the
+# source lacks when the source says "50%".
+FIGURE_WORDS = frozenset(
+    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled", "thirds"]
+)
+
+
 def content_stems(words: list[str]) -> list[str]:
+    """Stems of the content words; an "un-" word contributes the stem of what it negates.
+
+    Number words are left out: the number comparison judges those. Digits stay, since on real
+    pages a year or an amount is often the very thing a sentence's support hinges on.
+    """
     out = []
     for word in words:
         lowered = word.lower()
@@ -157,9 +204,10 @@ def content_stems(words: list[str]) -> list[str]:
             or lowered in NEGATIONS
             or lowered in ",;:"
             or lowered.endswith("n't")
+            or lowered in FIGURE_WORDS
         ):
             continue
-        out.append(stem(word))
+        out.append(stem(un_negated(lowered) or word))
     return out
 
 
@@ -179,16 +227,24 @@ def analyse(text: str) -> Features:
         numbers=extract_numbers(text) if numeric else (),
         negation_scopes=tuple(_negation_scopes(lowered)),
         names=frozenset(_names(words)),
-        levels=frozenset(m.lower() for m in _LEVEL_CODE.findall(text))
+        levels=frozenset(_ladder(m.lower()) for m in _LEVEL_CODE.findall(text))
         | frozenset(f"l{m}" for m in _LEVEL_WORDS.findall(text)),
         roles=_ALL_ROLES.intersection(lowered),
     )
+
+
+def _ladder(code: str) -> str:
+    match = _LADDER.match(code)
+    return f"l{match.group(1)}" if match else code
 
 
 def _negation_scopes(lowered: list[str]) -> list[frozenset[str]]:
     """Content stems each negation governs: "did not know which team" -> {know, team}."""
     scopes = []
     for i, word in enumerate(lowered):
+        if negated := un_negated(word):
+            scopes.append(frozenset({stem(negated)}))
+            continue
         following = lowered[i + 1] if i + 1 < len(lowered) else ""
         if (word, following) in (("no", "longer"), ("rather", "than"), ("instead", "of")):
             start = i + 2
@@ -219,7 +275,11 @@ def _names(words: list[str]) -> list[str]:
         if lowered in KNOWN_NAMES and bare[0].isupper():
             names.append(lowered)
         elif (
-            opens or lowered in STOPWORDS or lowered in SENTENCE_OPENERS or _LEVEL_CODE.match(bare)
+            opens
+            or lowered in STOPWORDS
+            or lowered in SENTENCE_OPENERS
+            or lowered in GENERIC_NAME_WORDS
+            or _LEVEL_CODE.match(bare)
         ):
             continue
         elif bare.rstrip("s").isupper():
@@ -227,24 +287,3 @@ def _names(words: list[str]) -> list[str]:
         elif _CAPITALISED.match(bare):
             names.append(lowered)
     return names
-
-
-CLAUSE_SPLIT = re.compile(
-    r",\s+(?:and|but|while|whereas|which|so|although|though|yet)\s+|;\s+|"
-    r"\s+(?:while|whereas|but|although)\s+|\s+which\s+",
-)
-
-
-def clauses(text: str, min_stems: int = 2) -> list[str]:
-    """Split a claim where a second assertion is often tacked on; tiny fragments stay attached."""
-    parts = [p.strip(" ,;.") for p in CLAUSE_SPLIT.split(text)]
-    merged: list[str] = []
-    for part in parts:
-        if merged and len(analyse(part).stems) < min_stems:
-            merged[-1] = f"{merged[-1]} {part}"
-        elif part:
-            merged.append(part)
-    if len(merged) > 1 and len(analyse(merged[0]).stems) < min_stems:
-        merged[1] = f"{merged[0]} {merged[1]}"
-        merged = merged[1:]
-    return merged

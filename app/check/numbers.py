@@ -1,7 +1,10 @@
 """Numbers a sentence states, normalised so "3" = "three", "$10M" = "$10 million", "50%" = "half".
 
 Embeddings barely separate "5%" from "50%", yet a changed figure is the commonest way a cited
-sentence goes wrong, so figures are compared as values rather than as tokens.
+sentence goes wrong, so figures are compared as values rather than as tokens. Durations carry
+their unit ("a week" is not "a month", "two weeks" is "14 days"), fractions are values ("two
+thirds" = "two-thirds" = 2/3) and dates compare field by field in any order and at the
+granularity the claim states ("June 2019" is backed by "28 June 2019", not the reverse).
 """
 
 from __future__ import annotations
@@ -65,7 +68,9 @@ MAGNITUDES = {
 }
 NUMBER_WORDS = frozenset(
     [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled",
-     *MAGNITUDES, *(f"{m}s" for m in MAGNITUDES)]
+     *MAGNITUDES, *(f"{m}s" for m in MAGNITUDES), "third", "thirds", "quarters", "fifth",
+     "fifths", "tenth", "tenths", "second", "minute", "hour", "day", "week", "fortnight",
+     "month", "year", "decade"]
 )
 # "one" is left out on purpose: it is far more often a pronoun ("one of the teams") than a count.
 
@@ -93,12 +98,15 @@ _VAGUE_BEFORE = re.compile(r"(?:several|a few|few|many|some|hundreds of|thousand
 class Quantity:
     """A figure as a value; percentages are fractions so "50%" and "half" compare equal.
 
-    A vague magnitude ("hundreds") is the range [value, upper).
+    A vague magnitude ("hundreds") is the range [value, upper). A duration also carries its
+    length in `seconds`; a date carries `date` = (year, month, day), any of them None.
     """
 
     value: float
     text: str
     upper: float | None = None
+    seconds: float | None = None
+    date: tuple[int | None, int | None, int | None] | None = None
 
     def matches(self, stated: Quantity) -> bool:
         """Whether `stated`, a figure of the evidence, backs this figure of a claim.
@@ -106,6 +114,15 @@ class Quantity:
         "Hundreds" is backed by "300" or "several hundred", but "300" is not backed by
         "hundreds": the claim would be more precise than its source.
         """
+        if self.date is not None:
+            return stated.date is not None and all(
+                mine is None or mine == theirs
+                for mine, theirs in zip(self.date, stated.date, strict=True)
+            )
+        if stated.date is not None:
+            return False
+        if self.seconds is not None and stated.seconds is not None:
+            return _close(self.seconds, stated.seconds)
         if stated.upper is not None:
             return self.upper is not None and _close(self.value, stated.value) \
                 and _close(self.upper, stated.upper)
@@ -118,13 +135,86 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
 
 
+SECONDS = {
+    "second": 1, "sec": 1, "minute": 60, "min": 60, "hour": 3600, "hr": 3600, "day": 86400,
+    "week": 7 * 86400, "fortnight": 14 * 86400, "month": 30 * 86400, "year": 365 * 86400,
+    "yr": 365 * 86400, "decade": 3650 * 86400,
+}  # fmt: skip
+# "quarter" is left out: "a quarter" is as often a share as a planning period.
+_UNIT = re.compile(
+    r"[-\s]?(second|sec|minute|min|hour|hr|day|week|fortnight|month|year|yr|decade)s?\b"
+)
+_ONE_UNIT = re.compile(
+    r"\b(?:a|an|one)\s+(second|minute|hour|day|week|fortnight|month|year|decade)\b"
+)
+DENOMINATORS = {"third": 3, "thirds": 3, "quarters": 4, "fifth": 5, "fifths": 5, "tenth": 10,
+                "tenths": 10}  # fmt: skip
+_FRACTION_WORDS = re.compile(
+    r"\b(one|a|two|three|four|five|six|seven|eight|nine)[-\s]"
+    r"(thirds?|quarters|fifths?|tenths?)\b"
+)
+_SLASH_FRACTION = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
+MONTHS = {
+    m: n
+    for n, names in enumerate(
+        ["jan january", "feb february", "mar march", "apr april", "may", "jun june",
+         "jul july", "aug august", "sep sept september", "oct october", "nov november",
+         "dec december"], start=1)
+    for m in names.split()
+}  # fmt: skip
+_MONTH = r"(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<y>1[5-9]\d\d|20\d\d)"
+_DATES = [
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b"),
+    re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:%|percent))"),
+    re.compile(rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
+    re.compile(rf"(?<![\d$€£.,])\b{_YEAR}\b(?![.,]\d|%)"),
+]
+
+
+def extract_dates(text: str) -> list[Quantity]:
+    """Dates as (year, month, day) with the fields the text states; a bare year is a date too."""
+    lowered = text.lower()
+    taken: list[tuple[int, int]] = []
+    out: list[Quantity] = []
+    for pattern in _DATES:
+        for match in pattern.finditer(lowered):
+            if any(a <= match.start() < b or a < match.end() <= b for a, b in taken):
+                continue
+            fields = match.groupdict()
+            day = int(fields["d"]) if fields.get("d") else None
+            if day is not None and not 1 <= day <= 31:
+                continue
+            month = MONTHS[fields["m"]] if fields.get("m") else None
+            if month == 5 and fields.get("y") is None and day is None:
+                continue  # "may" alone is a verb
+            year = int(fields["y"]) if fields.get("y") else None
+            taken.append(match.span())
+            out.append(Quantity(float(year or 0), match.group(0), date=(year, month, day)))
+    return out
+
+
 def extract_numbers(text: str) -> tuple[Quantity, ...]:
     """Every figure in `text`, in order. Digits glued to letters (L5, p99, CI3) are not figures."""
     found: list[Quantity] = []
     lowered = text.lower()
+    fractions = [*_FRACTION_WORDS.finditer(lowered), *_SLASH_FRACTION.finditer(lowered)]
+    spans = [m.span() for m in fractions]
+    for match in fractions:
+        top, bottom = match.group(1), match.group(2)
+        numerator = _value(top) if top not in ("a", "one") else 1.0
+        denominator = DENOMINATORS.get(bottom) or float(bottom)
+        if numerator is not None and denominator:
+            found.append(Quantity(numerator / denominator, match.group(0)))
+    for match in _ONE_UNIT.finditer(lowered):
+        found.append(Quantity(1.0, match.group(0), seconds=float(SECONDS[match.group(1)])))
     for match in NUMBER.finditer(lowered):
         start, end = match.span("num")
         if _glued(lowered, start, match.end()) or _VAGUE_BEFORE.search(lowered[:start]):
+            continue
+        if any(a <= start < b for a, b in spans):
             continue
         value = _value(match.group("num"))
         if value is None:
@@ -138,8 +228,10 @@ def extract_numbers(text: str) -> tuple[Quantity, ...]:
             if second is not None:
                 values.append(second * (SCALES[scale.lower()] if scale else 1))
         percent = match.group("pct") is not None
+        unit = None if percent else _UNIT.match(lowered, match.end())
         for v in values:
-            found.append(Quantity(v / 100 if percent else v, match.group(0).strip()))
+            seconds = v * SECONDS[unit.group(1)] if unit else None
+            found.append(Quantity(v / 100 if percent else v, match.group(0).strip(), None, seconds))
     for match in _FRACTION.finditer(lowered):
         found.append(Quantity(FRACTIONS[match.group(1)], match.group(0)))
     for match in _MAGNITUDE.finditer(lowered):
@@ -149,6 +241,7 @@ def extract_numbers(text: str) -> tuple[Quantity, ...]:
         word = match.group(1)
         value = 0.5 if word.startswith("halv") else (2.0 if word.startswith("doubl") else 3.0)
         found.append(Quantity(value, word))
+    found.extend(extract_dates(text))
     return tuple(found)
 
 

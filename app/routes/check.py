@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from app.check.models import CheckReport, SourceText
+from app.errors import ApiError
 from app.models import CheckRequest
 from app.routes.deps import PartsDep
 from app.routes.responses import error_responses
@@ -29,6 +30,14 @@ router = APIRouter(
         "reason code), and per answer the citation recall and precision."
     ),
 )
-async def check(body: CheckRequest, parts: PartsDep) -> CheckReport:
+async def check(body: CheckRequest, parts: PartsDep, request: Request) -> CheckReport:
+    limit = request.app.state.settings.check_max_source_chars
+    for source in body.sources:
+        if len(source.text) > limit:
+            raise ApiError(
+                413, "source_too_large",
+                f"Source {source.id} has {len(source.text)} characters; the limit is {limit}.",
+                extra={"limit_chars": limit, "source": source.id},
+            )
     sources = [SourceText(id=s.id, text=s.text, url=s.url) for s in body.sources]
     return await run_in_threadpool(parts.checker.check, body.answer, sources, body.quotes)
