@@ -111,6 +111,8 @@ def run(pages: int | None = None, repeats: int = 2, settings: Settings | None = 
     With `sentence_stage`, one more ingest into a fresh store runs the worker's
     sentence-vector stage too, and is compared with the first repeat."""
     settings = settings or Settings()
+    # The generated site is served on loopback, which ingest refuses unless it is named.
+    settings = settings.model_copy(update={"fetch_allow": [*settings.fetch_allow, "127.0.0.1/32"]})
     text = load_documents()
     work = Path(tempfile.mkdtemp(prefix="careerqa-bench-"))
     site = work / "site"

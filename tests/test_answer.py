@@ -468,3 +468,14 @@ def test_quote_vectors_embed_each_sentence_once(embedder):
     assert len(calls) == 1  # cached
     assert np.allclose(first[1], second[0]) and extra.shape == (1, embedder.dim)
     assert np.isclose(np.linalg.norm(first[1]), 1.0, atol=1e-5)
+
+
+def test_a_fact_stated_twice_on_its_page_is_quoted_once(service):
+    # The Robinhood case study states its result in the summary and again under "The result":
+    # the answer opens with it and does not repeat it as a supporting point.
+    response = service.ask(AskRequest(
+        question="By how much did escalations fall in the Robinhood on-call program?"))
+    assert response.answer.startswith("Escalations fell by 40%.")
+    quoted = [" ".join(s.text.split("[")[0].lstrip("- ").split()) for s in response.sentences
+              if s.citations]
+    assert quoted.count("Escalations fell by 40%.") == 1, quoted

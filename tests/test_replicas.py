@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from core.db import Database
 from core.settings import SAMPLE_SITE_DIR
+from tests.conftest import LOCAL_FETCH_ENV
 from tests.http_server import SiteServer, held_until, serve_site
 from tests.test_chroma_server import CAREERQA, CHROMA, chroma_server
 from tests.widget_support import free_port
@@ -80,7 +81,8 @@ def _env(tmp: Path, database_url: str, chroma_url: str) -> dict[str, str]:
             "CAREERQA_INGEST_SAMPLE_ON_START": "false", "CAREERQA_WORKER_IN_PROCESS": "false",
             "CAREERQA_SENTENCE_WARMUP": "false", "CAREERQA_REFRESH_SECONDS": "0.5",
             "CAREERQA_JOB_STALE_SECONDS": "10", "CAREERQA_TORCH_THREADS": "1",
-            "CAREERQA_CRAWL_HOST_DELAY": "0", "CAREERQA_FETCH_TIMEOUT": "5"}
+            "CAREERQA_CRAWL_HOST_DELAY": "0", "CAREERQA_FETCH_TIMEOUT": "5",
+            **LOCAL_FETCH_ENV}  # pages are served on loopback, which ingest refuses unless named
 
 
 def _start(name: str, args: list[str], env: dict[str, str], tmp: Path, url: str = "") -> Process:

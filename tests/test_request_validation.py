@@ -87,7 +87,8 @@ def test_loose_types_are_refused(client, path, body, field):
     ("/v1/check", "post", {"400", "401", "413", "422", "429"}),
     ("/v1/feedback", "post", {"400", "401", "413", "422", "429"}),
     ("/v1/chat/completions", "post", {"400", "401", "404", "413", "422", "429", "503"}),
-    ("/v1/ingest", "post", {"400", "401", "403", "409", "413", "422"}),
+    ("/v1/ingest", "post", {"400", "401", "403", "413", "422"}),
+    ("/v1/ingest/{job_id}", "get", {"401", "403", "404"}),
     ("/v1/sources", "get", {"401", "429", "503"}),
 ])
 def test_openapi_lists_every_error_status_a_route_returns(client, path, method, statuses):

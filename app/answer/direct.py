@@ -41,7 +41,10 @@ _UNIT = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|quarters?)
 _NAME = re.compile(r"(?<=\w\s)[A-Z][\w’'-]+|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?\b")
 _BULLET_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
 _MAX_ITEM_WORDS = 60
-_ROW = " | "  # a table row, as extraction writes one: "- Member | Active contributor | ..."
+_ROW = " | "  # a table row in pipe form: "- Member | Active contributor | ..."
+# A table row as extraction writes one, each cell under its column header:
+# "- Level: L2; Typical years at level: 2-3; Scope: ...".
+_KEYED_ROW = re.compile(r"^\s*(?:[-*+]\s+)?[^:;\n]{1,60}: [^;\n]*;\s*[^:;\n]{1,60}: ")
 # A sentence pointing at its neighbour: "Expect that this will take ...".
 _POINTS_BACK = re.compile(r"^(?:\S+\s+){0,4}(?:this|these|that|those|it)\b(?!\s+(?:week|year|"
                           r"month|quarter|is\s+why))", re.IGNORECASE)
@@ -103,6 +106,18 @@ def units_of(chunk: Chunk) -> list[Unit]:
         item = bool(head) and (head in "-*+•" or head.rstrip(".)").isdigit())
         out.append(Unit(chunk, start, end, item))
     return out
+
+
+def _keyed_row(text: str) -> bool:
+    return bool(_KEYED_ROW.match(text))
+
+
+def _row_cells(text: str) -> list[str]:
+    """A row's cells (pipe form) or its column headers (keyed form): what a comparison
+    table names."""
+    if _keyed_row(text):
+        return [cell.split(":", 1)[0] for cell in text.lstrip("-*+ ").split(";")]
+    return text.split("|")
 
 
 def _same_line(units: Sequence[Unit], i: int) -> bool:
@@ -199,8 +214,9 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
             anchor = i - 1 if _leans(text) and _same_line(units, i) else i
             lead = lead_in(units, anchor) if units[anchor].item else None
             # A table row's header says what its cells are: "L2 | 2-3" under "Level |
-            # Typical years at level" is a duration.
-            header = lead.text if lead is not None and _ROW in text else ""
+            # Typical years at level" is a duration; a keyed row carries its own headers.
+            header = (text if _keyed_row(text)
+                      else lead.text if lead is not None and _ROW in text else "")
             if not carries_under(analysis.kind, text, header):
                 continue
             context = headings | (term_set(lead.text) if lead else frozenset())
@@ -220,20 +236,24 @@ def _comparison_table(compared: tuple[str, str], hits: Sequence[Hit]) -> DirectA
     for hit in hits:
         units = units_of(hit.chunk)
         for i, unit in enumerate(units):
-            cells = [term_set(cell) for cell in unit.text.split("|")]
-            if not unit.item or _ROW not in unit.text or not all(
+            keyed = _keyed_row(unit.text)
+            cells = [term_set(cell) for cell in _row_cells(unit.text)]
+            if not unit.item or not (keyed or _ROW in unit.text) or not all(
                     any(side and side <= cell for cell in cells) for side in wanted):
                 continue
-            rows: list[list[Unit]] = []
+            # A keyed row names the columns itself: it is the first row, not a header.
+            rows: list[list[Unit]] = [[unit]] if keyed else []
+            is_row = _keyed_row if keyed else (lambda text: _ROW in text)
             for j in range(i + 1, len(units)):
-                if units[j].item and _ROW in units[j].text and len(rows) < _LIST_ITEMS:
+                if units[j].item and is_row(units[j].text) and len(rows) < _LIST_ITEMS:
                     rows.append([units[j]])
                 elif rows and not units[j].item and _same_line(units, j):
                     rows[-1].append(units[j])  # a cell running on over sentences
                 else:
                     break
             if rows:
-                lines = ((False, (unit,)), *((True, tuple(row)) for row in rows))
+                head = () if keyed else ((False, (unit,)),)
+                lines = (*head, *((True, tuple(row)) for row in rows))
                 return DirectAnswer(lines, 1.0)
     return None
 

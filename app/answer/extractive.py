@@ -442,10 +442,13 @@ def _tidy(sections: list[Section], *, single_ok: bool) -> list[Section]:
 
 
 def _inside(cand: _Candidate, direct: DirectAnswer) -> bool:
-    """Whether a candidate overlaps a unit the direct answer already quotes."""
-    return any(u.chunk.url == cand.quote.chunk.url
-               and u.chunk.start + u.start < cand.doc_span[1]
-               and cand.doc_span[0] < u.chunk.start + u.end for u in direct.units)
+    """Whether a candidate overlaps a unit the direct answer already quotes, or says the
+    same words again elsewhere on the page (a summary line repeated under "The result")."""
+    said = {" ".join(u.text.split()).lower() for u in direct.units}
+    return " ".join(cand.quote.text.split()).lower() in said or any(
+        u.chunk.url == cand.quote.chunk.url
+        and u.chunk.start + u.start < cand.doc_span[1]
+        and cand.doc_span[0] < u.chunk.start + u.end for u in direct.units)
 
 
 def _render(
