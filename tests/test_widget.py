@@ -742,6 +742,27 @@ def test_no_second_banner_and_headings_follow_the_panel_title(open_page, host, s
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), inside
 
 
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_axe_finds_no_accessibility_violation_in_the_open_widget_with_an_answer(
+    open_page, host, service
+):
+    assert AXE.is_file(), "axe-core is missing: `npm install` at the project root (.ci/run does)"
+    page = open_page(embed(host, service.url, "/axe",
+                           body="<header><p>The host's own banner</p></header>"))
+    page.locator(".launcher").click()
+    ask(page, QUESTION)
+    wait_answers(page, 1)
+    page.add_script_tag(path=str(AXE))
+    # axe reads the widget's open shadow root; every impact level counts, moderate included.
+    # The audit covers the widget; the host page's own markup is the site owner's.
+    violations = page.evaluate("""async () => (await axe.run('careerqa-widget', {resultTypes:
+        ['violations']})).violations.map((v) => ({id: v.id, impact: v.impact,
+        nodes: v.nodes.map((n) => n.target)}))""")
+    assert violations == []
+
+
 def test_on_touch_the_first_tap_shows_the_quote_and_the_second_opens_the_source(
     browser, host, service
 ):
