@@ -243,9 +243,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     parts = build_parts(settings)
     try:
         # An empty store: the first-start sample ingest was just queued; run it here and now.
-        if parts.worker is not None and parts.store.count() == 0 \
-                and parts.worker.run_once() is not None:
-            parts.rebuild()
+        if parts.store.count() == 0:
+            parts.finish_queued_ingest()
         response = parts.service.ask(request)
     except QuestionTooCostly as exc:
         raise CliError(str(exc)) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,18 @@ class Parts:
         self.service.refresh()
         if self.warmer is not None:
             self.warmer.kick()
+
+    def finish_queued_ingest(self, timeout: float = 900) -> None:
+        """Run the queued ingest jobs here (the first-start sample), or wait for the worker
+        thread that holds them: one-shot commands (`careerqa ask`, `careerqa eval`) answer
+        from the filled store, not from the empty one the job was queued on."""
+        if self.worker is None:
+            return
+        deadline = time.monotonic() + timeout
+        while jobs.active_count(self.db) and time.monotonic() < deadline:
+            if self.worker.run_once() is None:
+                time.sleep(0.2)  # another thread or process runs it
+        self.rebuild()
 
     def refresh(self) -> None:
         """After a change made here: catch up now rather than at the next poll."""

@@ -131,6 +131,8 @@ def _targets(options: RunOptions, settings: Settings, embedder: Any,
     app = create_app(local, embedder=embedder)
     with TestClient(app) as client:
         parts = app.state.parts
+        if parts.store.count() == 0:
+            parts.finish_queued_ingest()  # a first start: the sample corpus job
         retriever = getattr(parts.service, "retriever", None)
 
         def retrieve(question: str, k: int) -> list[RetrievedSource]:

@@ -11,6 +11,8 @@ from eval.checker_suites import SHARED_DIR, WICE_PATH, load_suite
 from eval.datasets import DEFAULT_QUESTIONS, write_jsonl
 from eval.runner import RunOptions, run_eval
 from eval.splits import split_of
+from ingest.store import ChromaStore
+from tests.conftest import make_settings
 
 needs_wice = pytest.mark.skipif(not WICE_PATH.is_file(),
                                 reason=f"the WiCE benchmark is not at {WICE_PATH}")
@@ -88,3 +90,13 @@ def test_the_terminal_shows_coverage_of_a_partial_answers_file(tmp_path, monkeyp
     assert code == 0
     assert "improved  citations.recall_macro: 0.250 -> 1.000 (+0.750)" in out
     assert "missing   retired.metric: in the previous run, not in this one" in out
+
+
+def test_an_eval_on_a_fresh_data_dir_first_ingests_the_sample_corpus(tmp_path, embedder):
+    # First start: the app only queues the sample corpus as an ingest job; an in-process
+    # eval must wait for it rather than fail on an empty store.
+    settings = make_settings(tmp_path / "fresh")
+    options = RunOptions(only="checker", max_cases=3, progress=False)
+    results = run_eval(options, settings, embedder=embedder)
+    assert len(results["checker"]["cases"]) == 3
+    assert ChromaStore.from_settings(settings).count() > 0
