@@ -120,6 +120,11 @@ def _row_cells(text: str) -> list[str]:
     return text.split("|")
 
 
+def _row_values(text: str) -> str:
+    """A keyed row's cell values, without their column names."""
+    return " ".join(cell.split(":", 1)[-1] for cell in text.lstrip("-*+ ").split(";"))
+
+
 def _same_line(units: Sequence[Unit], i: int) -> bool:
     """Unit `i` continues the line (paragraph or item) of unit `i - 1`."""
     return i > 0 and "\n" not in units[i].chunk.text[units[i - 1].end : units[i].start]
@@ -208,18 +213,22 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
                 if best is None or value > best[0] + 1e-9:
                     best = (value, units, i)
                 continue
-            own = share(term_set(text))
+            keyed = _keyed_row(text)
+            # A keyed row's column names count as its header (context), as a header row's
+            # do for a pipe row; only its cell values are its own words.
+            own = share(term_set(_row_values(text) if keyed else text))
             if own == 0.0 or not _quotable(text):  # the cheap test first
                 continue
             anchor = i - 1 if _leans(text) and _same_line(units, i) else i
             lead = lead_in(units, anchor) if units[anchor].item else None
             # A table row's header says what its cells are: "L2 | 2-3" under "Level |
             # Typical years at level" is a duration; a keyed row carries its own headers.
-            header = (text if _keyed_row(text)
+            header = (" ".join(_row_cells(text)) if keyed
                       else lead.text if lead is not None and _ROW in text else "")
             if not carries_under(analysis.kind, text, header):
                 continue
-            context = headings | (term_set(lead.text) if lead else frozenset())
+            context = (headings | (term_set(lead.text) if lead else frozenset())
+                       | (term_set(header) if keyed else frozenset()))
             value = (W_OWN * own + W_CONTEXT * share(context)
                      + W_RETRIEVAL * hit.score
                      + W_COUNTED * (_counts(text, counted) or _names_column(header, counted)))
