@@ -121,12 +121,14 @@ def cluster(tmp_path_factory, postgres_url) -> Iterator[Cluster]:
         env = _env(tmp, postgres_url, chroma.url)
         replicas = {name: _serve(name, env, tmp) for name in "ABC"}
         worker = _start("worker", ["worker", "--poll", "0.3"], env, tmp)
+        cluster = Cluster(replicas, worker, env, postgres_url, site)
         try:
             for process in replicas.values():
                 _wait_ready(process)
-            yield Cluster(replicas, worker, env, postgres_url, site)
+            yield cluster
         finally:
-            for process in [*replicas.values(), worker]:
+            # Tests may replace the worker (a killed one is restarted): stop the current one.
+            for process in [*cluster.replicas.values(), cluster.worker]:
                 process.stop()
 
 
