@@ -42,6 +42,9 @@ def test_no_command_prints_help_and_exits_2(capsys):
         (["bench", "query", "--sizes", "1000,-5"], "argument --sizes: must be at least 1, not -5"),
         (["bench", "query", "--questions", "0"], "argument --questions: must be at least 1"),
         (["bench", "ingest", "--pages", "0"], "argument --pages: must be at least 1, not 0"),
+        (["bench", "ingest", "--repeats", "0"], "argument --repeats: must be at least 1"),
+        (["bench", "embed", "--backends", "torch,gpu"], "backends are torch and onnx"),
+        (["bench", "embed", "--batch-sizes", "16,0"], "must be at least 1, not 0"),
     ],
 )
 def test_bad_bench_arguments_are_named_before_anything_runs(args, message, capsys):
