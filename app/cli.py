@@ -12,15 +12,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from app import embed_cli
+from app.cli_errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError
 from core.settings import SAMPLE_SITE_DIR, Settings
+from eval import bench as eval_bench
+from eval import cli as eval_cli
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, no traceback."""
+# Subcommands defined beside what they run; each adds its parser to `careerqa`.
+_REGISTER = (embed_cli.register, eval_cli.register, eval_bench.register)
 
 
 def _load_embedder(settings: Settings):
@@ -342,12 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
-    for module in ("app.embed_cli", "eval.cli", "eval.bench"):
-        try:
-            __import__(module, fromlist=["register"]).register(sub)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    for register in _REGISTER:
+        register(sub)
     return parser
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from app.cli import EXIT_ERROR, EXIT_OK, CliError
+from app.cli_errors import EXIT_ERROR, EXIT_OK, CliError
 from core.settings import Settings
 
 

@@ -1,4 +1,5 @@
-"""Builds the FastAPI app: parts are created in the lifespan and handed to routes via app.state."""
+"""Builds the FastAPI app: parts are created in the lifespan; routes take the ones they use
+through the providers of `app.deps`."""
 
 from __future__ import annotations
 

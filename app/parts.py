@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.answer.modes import answer_modes
 from app.answer.sentence_cache import SentenceCache, SentenceStage, SentenceWarmer
 from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
@@ -100,7 +101,8 @@ def build_parts(settings: Settings, embedder: Embedder | None = None, *,
     checker = CitationChecker.from_settings(settings, embedder, llm)
     sentences = SentenceCache(db, embedder.name, embedder.dim)
     vectors = QuoteVectors(embedder, disk=sentences)
-    service = AskService(settings, store, embedder, checker, llm=llm, vectors=vectors)
+    service = AskService(settings, store, embedder, checker,
+                         modes=answer_modes(settings, embedder, llm, vectors))
     warmer = (SentenceWarmer(sentences, embedder, service.retriever.chunks)
               if settings.sentence_warmup else None)
     parts = Parts(settings, db, embedder, store, state, FeedbackStore(db), service, checker,

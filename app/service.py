@@ -24,21 +24,18 @@ Streaming events, in order:
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from app.answer.draft import Draft, DraftCitation, rewrite_markers
-from app.answer.extractive import ExtractiveAnswerer
-from app.answer.llm import LLMAnswerer
+from app.answer.draft import Draft, DraftCitation, StreamingAnswerer, rewrite_markers
+from app.answer.modes import AnswerModes, Choice, answer_modes
 from app.answer.vectors import QuoteVectors
 from app.check.models import CheckReport, CitationId, SourceText
 from app.check.strip import strip_unsupported
-from app.condense import Condenser, LLMCondenser, RuleCondenser
 from app.fragments import text_fragment_url
-from app.llm import ChatClient, LLMError
+from app.llm import ChatClient
 from app.markdown_safety import StreamSanitizer, sanitize_markdown
 from app.models import (
     AnswerSentence,
@@ -48,7 +45,6 @@ from app.models import (
     CitationQuote,
     SentenceQuote,
 )
-from app.prompts import load_prompt
 from app.question import analyse
 from app.question_cost import check_question_cost
 from app.relevance import judge_relevance
@@ -57,8 +53,6 @@ from app.sample_urls import published_url
 from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.store import VectorStore
-
-log = logging.getLogger("careerqa.service")
 
 ResolvedMode = Literal["extractive", "llm"]
 _TOPIC_WORDS = 10  # longer uncovered parts are shortened when named back
@@ -81,6 +75,7 @@ class _Turn:
     """One request on its way through the stages."""
 
     request: AskRequest
+    choice: Choice
     mode: ResolvedMode
     strict: bool
     started: float = field(default_factory=time.perf_counter)
@@ -97,7 +92,11 @@ class _Turn:
 
 
 class AskService:
-    """Answers questions from one store; built once per app in the lifespan."""
+    """Answers questions from one store; built once per app in the lifespan.
+
+    The answerer (and condenser) for each request comes from `modes`, built by
+    `app.answer.modes.answer_modes` from the settings and `llm` unless given.
+    """
 
     def __init__(
         self,
@@ -107,20 +106,12 @@ class AskService:
         checker: Checker,
         llm: ChatClient | None = None,
         vectors: QuoteVectors | None = None,
+        modes: AnswerModes | None = None,
     ) -> None:
         self.settings = settings
         self.checker = checker
         self.retriever = HybridRetriever(store, embedder, settings)
-        # Shared: both answerers embed the same chunks' sentences.
-        vectors = vectors or QuoteVectors(embedder)
-        self.extractive = ExtractiveAnswerer(embedder, vectors=vectors)
-        self.rules: Condenser = RuleCondenser()
-        self.llm_answerer: LLMAnswerer | None = None
-        self.llm_condenser: Condenser | None = None
-        if llm is not None:
-            self.llm_answerer = LLMAnswerer(llm, embedder, load_prompt(settings, "answer"),
-                                            vectors=vectors)
-            self.llm_condenser = LLMCondenser(llm, load_prompt(settings, "condense"), self.rules)
+        self.modes = modes or answer_modes(settings, embedder, llm, vectors)
 
     def refresh(self) -> None:
         """Call after an ingest: rebuilds the BM25 index."""
@@ -145,25 +136,28 @@ class AskService:
         await asyncio.to_thread(self._prepare, turn)
         assert turn.retrieval is not None
         retrieval = turn.retrieval
+        answerer = turn.choice.answerer
         t0 = time.perf_counter()
         if not retrieval.covered:
             draft = _not_covered_draft(retrieval)
-        elif turn.mode == "llm" and self.llm_answerer is not None:
+        elif isinstance(answerer, StreamingAnswerer):
             yield "citations", self._citations_event(turn, candidates=True)
             parts: list[str] = []
             safe = StreamSanitizer()
             try:
-                async for delta in self.llm_answerer.astream(retrieval):
+                async for delta in answerer.astream(retrieval):
                     parts.append(delta)
                     if text := safe.feed(delta):
                         yield "delta", {"text": text}
                 if text := safe.flush():
                     yield "delta", {"text": text}
-                draft = await asyncio.to_thread(self.llm_answerer.finish, "".join(parts),
-                                                retrieval)
-            except LLMError as exc:
-                # The extractive answer replaces the text so far, in its final numbering.
-                draft = await asyncio.to_thread(self._degrade, turn, exc)
+                draft = await asyncio.to_thread(answerer.finish, "".join(parts), retrieval)
+            except Exception as exc:
+                recovered = await asyncio.to_thread(answerer.recover, retrieval, exc)
+                if recovered is None:
+                    raise
+                # The fallback's answer replaces the text so far, in its final numbering.
+                draft = self._fell_back(turn, recovered)
                 turn.lap("answer", t0)
                 response = await asyncio.to_thread(self._finish, turn, draft)
                 yield "citations", self._citations_event(turn, response=response,
@@ -195,14 +189,11 @@ class AskService:
     def _turn(self, request: AskRequest) -> _Turn:
         check_question_cost(request.question, max_chars=self.settings.max_question_chars,
                             max_parts=self.settings.max_question_parts)
-        mode = request.mode or self.settings.answer_mode
-        if mode == "auto":
-            mode = "llm" if self.settings.llm_base_url and self.llm_answerer else "extractive"
+        choice = self.modes.choose(request.mode or self.settings.answer_mode)
         strict = self.settings.check_strict if request.strict is None else request.strict
-        turn = _Turn(request, mode, strict)
-        if mode == "llm" and self.llm_answerer is None:
-            turn.mode, turn.degraded = "extractive", True
-            turn.notice = "No language model is configured; this answer quotes the sources."
+        turn = _Turn(request, choice, choice.mode, strict)
+        if choice.notice:  # the mode asked for is not configured: another stands in
+            turn.degraded, turn.notice = True, choice.notice
         return turn
 
     def _prepare(self, turn: _Turn) -> None:
@@ -211,8 +202,7 @@ class AskService:
         t0 = time.perf_counter()
         question = request.question.strip()
         if request.history:
-            condenser = self.llm_condenser if turn.mode == "llm" and self.llm_condenser else None
-            question = (condenser or self.rules).condense(question, request.history)
+            question = turn.choice.condenser.condense(question, request.history)
         turn.question = question
         t0 = turn.lap("condense", t0)
         turn.retrieval = self.retriever.retrieve(question, request.top_k, request.filters)
@@ -220,23 +210,14 @@ class AskService:
 
     def _draft(self, turn: _Turn) -> Draft:
         assert turn.retrieval is not None
-        if turn.mode == "llm" and self.llm_answerer is not None:
-            try:
-                return self.llm_answerer.answer(turn.retrieval)
-            except LLMError as exc:
-                return self._degrade(turn, exc)
-        return self.extractive.answer(turn.retrieval)
+        draft = turn.choice.answerer.answer(turn.retrieval)
+        return self._fell_back(turn, draft) if draft.notice else draft
 
-    def _degrade(self, turn: _Turn, exc: LLMError) -> Draft:
-        """The LLM failed: answer extractively and say so."""
-        assert turn.retrieval is not None
-        log.warning("LLM answer failed (%s: %s); answering extractively", exc.reason, exc)
-        turn.mode, turn.degraded = "extractive", True
-        turn.notice = (
-            f"The language model was unavailable ({exc.reason}); "
-            "this answer quotes the sources instead."
-        )
-        return self.extractive.answer(turn.retrieval)
+    @staticmethod
+    def _fell_back(turn: _Turn, draft: Draft) -> Draft:
+        """The answerer asked for failed and another answered: the response says so."""
+        turn.mode, turn.degraded, turn.notice = draft.mode, True, draft.notice
+        return draft
 
     def _finish(self, turn: _Turn, draft: Draft) -> AskResponse:
         """Add the uncovered parts, check the citations (strict: drop failures), respond."""

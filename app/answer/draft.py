@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from app.check.claims import MARKER, parse_markers
 from app.check.models import CitationId
@@ -51,6 +51,8 @@ class Draft:
     citations: list[DraftCitation]
     mode: AnswerMode
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # Set when the answerer asked for could not answer and another did: says why.
+    notice: str | None = None
 
     def renumbered(self, answer: str | None = None) -> Draft:
         """This draft (or `answer`, an edited text of it) with citations renumbered by first
@@ -71,7 +73,7 @@ class Draft:
             ),
             key=lambda c: c.id,
         )
-        return Draft(new_text, citations, self.mode, dict(self.timings_ms))
+        return Draft(new_text, citations, self.mode, dict(self.timings_ms), self.notice)
 
 
 class Answerer(Protocol):
@@ -82,6 +84,19 @@ class Answerer(Protocol):
     def answer(self, retrieval: Retrieval) -> Draft:
         """Answer `retrieval.query` from `retrieval.hits`, citing exact quotes."""
         ...
+
+
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """An answerer whose text can be sent as it is written (the LLM's): `astream` gives the
+    text deltas, `finish` turns the whole text into the draft, and `recover` gives the
+    draft that replaces a stream that failed (None: the failure is not one it answers for)."""
+
+    def astream(self, retrieval: Retrieval) -> AsyncIterator[str]: ...
+
+    def finish(self, text: str, retrieval: Retrieval) -> Draft: ...
+
+    def recover(self, retrieval: Retrieval, error: Exception) -> Draft | None: ...
 
 
 def rewrite_markers(text: str, new_ids: Callable[[CitationId, int], list[CitationId]]) -> str:

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from app.deps import MetricsDep, ServiceDep
 from app.errors import describe_failure
 from app.models import AskRequest, AskResponse
-from app.routes.deps import PartsDep
 from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
@@ -27,9 +27,9 @@ router = APIRouter(
 
 
 @router.post("/ask", response_model=AskResponse, summary="Answer a question with checked citations")
-async def ask(body: AskRequest, request: Request, parts: PartsDep) -> AskResponse:
-    response = await run_in_threadpool(parts.service.ask, body)
-    request.app.state.metrics.observe_answer(
+async def ask(body: AskRequest, service: ServiceDep, metrics: MetricsDep) -> AskResponse:
+    response = await run_in_threadpool(service.ask, body)
+    metrics.observe_answer(
         response.timings_ms, response.citation_check.get("passed")
     )
     return response
@@ -49,8 +49,9 @@ def sse(event: str, data: dict) -> str:
     ),
     response_class=StreamingResponse,
 )
-async def ask_stream(body: AskRequest, request: Request, parts: PartsDep) -> StreamingResponse:
-    stream = parts.service.stream(body)
+async def ask_stream(body: AskRequest, request: Request, service: ServiceDep,
+                     metrics: MetricsDep) -> StreamingResponse:
+    stream = service.stream(body)
     # The first event is awaited before any byte is sent: a question the service refuses, or
     # a store that is down, is an HTTP error status rather than a 200 with an error event.
     first = await anext(stream)
@@ -62,7 +63,7 @@ async def ask_stream(body: AskRequest, request: Request, parts: PartsDep) -> Str
                 if await request.is_disconnected():
                     return
                 if event == "done":
-                    request.app.state.metrics.observe_answer(
+                    metrics.observe_answer(
                         data.get("timings_ms", {}), data.get("citation_check", {}).get("passed")
                     )
                 yield sse(event, data)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
 from app.check.models import CheckReport, SourceText
+from app.deps import CheckerDep, SettingsDep
 from app.errors import ApiError
 from app.models import CheckRequest
-from app.routes.deps import PartsDep
 from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
@@ -30,8 +30,8 @@ router = APIRouter(
         "reason code), and per answer the citation recall and precision."
     ),
 )
-async def check(body: CheckRequest, parts: PartsDep, request: Request) -> CheckReport:
-    limit = request.app.state.settings.check_max_source_chars
+async def check(body: CheckRequest, checker: CheckerDep, settings: SettingsDep) -> CheckReport:
+    limit = settings.check_max_source_chars
     for source in body.sources:
         if len(source.text) > limit:
             raise ApiError(
@@ -40,4 +40,4 @@ async def check(body: CheckRequest, parts: PartsDep, request: Request) -> CheckR
                 extra={"limit_chars": limit, "source": source.id},
             )
     sources = [SourceText(id=s.id, text=s.text, url=s.url) for s in body.sources]
-    return await run_in_threadpool(parts.checker.check, body.answer, sources, body.quotes)
+    return await run_in_threadpool(checker.check, body.answer, sources, body.quotes)

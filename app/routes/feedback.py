@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
+from app.deps import FeedbackDep
 from app.models import FeedbackRequest, FeedbackResponse
-from app.routes.deps import PartsDep
 from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
@@ -20,6 +20,6 @@ router = APIRouter(
 
 @router.post("/feedback", response_model=FeedbackResponse, status_code=201,
              summary="Store feedback on an answer or one of its citations")
-async def feedback(body: FeedbackRequest, parts: PartsDep) -> FeedbackResponse:
-    feedback_id = await run_in_threadpool(parts.feedback.add, body)
+async def feedback(body: FeedbackRequest, store: FeedbackDep) -> FeedbackResponse:
+    feedback_id = await run_in_threadpool(store.add, body)
     return FeedbackResponse(id=feedback_id)

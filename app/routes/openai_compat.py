@@ -18,10 +18,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.deps import ServiceDep
 from app.errors import OPENAI_TAG, ApiError
 from app.markdown_safety import sanitize_markdown
 from app.models import AskRequest, AskResponse, ChatTurn
-from app.routes.deps import PartsDep
 from app.routes.responses import error_responses
 from app.security import rate_limited, require_ask_key
 
@@ -135,9 +135,9 @@ async def models() -> dict[str, Any]:
 
 
 @router.post("/chat/completions", summary="OpenAI-compatible chat completion (cited)")
-async def chat_completions(body: ChatCompletionRequest, parts: PartsDep):
+async def chat_completions(body: ChatCompletionRequest, service: ServiceDep):
     request = to_ask_request(body)
-    response: AskResponse = await run_in_threadpool(parts.service.ask, request)
+    response: AskResponse = await run_in_threadpool(service.ask, request)
     content = with_footnotes(response)
     if response.degraded and response.notice:
         # Chat UIs show only the message: a model that could not answer as asked says so

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.deps import IngestQueueDep, RefreshDep, SettingsDep, StateDep, StoreDep
 from app.errors import ApiError
-from app.routes.deps import PartsDep
 from app.routes.responses import error_responses
 from app.security import rate_limited, require_admin, require_ask_key
 from core import jobs
@@ -85,8 +85,8 @@ def network_sources(entries: list[dict[str, Any]], settings: Settings) -> list[S
 @router.get("/sources", response_model=list[SourceInfo], summary="What is indexed",
             dependencies=[Depends(require_ask_key), Depends(rate_limited)],
             )
-async def list_sources(parts: PartsDep) -> list[SourceInfo]:
-    pages = await run_in_threadpool(parts.state.pages)
+async def list_sources(state: StateDep) -> list[SourceInfo]:
+    pages = await run_in_threadpool(state.pages)
     return [
         SourceInfo(
             id=source_id(p.url), url=p.url, title=p.title, status=p.status,
@@ -123,22 +123,21 @@ def _job_info(job: jobs.Job, *, joined: bool = False) -> IngestJob:
 @router.post("/ingest", summary="Queue an ingest of sources (admin)", status_code=202,
              response_model=IngestJob, dependencies=[Depends(require_admin)],
              responses=_ADMIN_ERRORS)
-async def ingest(body: IngestRequest, parts: PartsDep) -> IngestJob:
+async def ingest(body: IngestRequest, queue: IngestQueueDep,
+                 settings: SettingsDep) -> IngestJob:
     """Answers at once with the job; a worker runs it (`GET /v1/ingest/{id}` to follow).
     The same sources while a job for them is queued or running join that job."""
-    network_sources(body.sources, parts.settings)  # 422 before anything is queued
+    network_sources(body.sources, settings)  # 422 before anything is queued
     request = {"sources": body.sources, "prune": body.prune}
-    job, created = await run_in_threadpool(jobs.enqueue, parts.db, request)
-    if parts.worker is not None:
-        parts.worker.kick()
+    job, created = await run_in_threadpool(queue.enqueue, request)
     return _job_info(job, joined=not created)
 
 
 @router.get("/ingest/{job_id}", summary="An ingest job's progress and summary (admin)",
             response_model=IngestJob, dependencies=[Depends(require_admin)],
             responses={**_ADMIN_ERRORS, **error_responses(404)})
-async def ingest_job(job_id: int, parts: PartsDep) -> IngestJob:
-    job = await run_in_threadpool(jobs.get, parts.db, job_id)
+async def ingest_job(job_id: int, queue: IngestQueueDep) -> IngestJob:
+    job = await run_in_threadpool(queue.get, job_id)
     if job is None:
         raise ApiError(404, "job_not_found", f"No ingest job {job_id}.")
     return _job_info(job)
@@ -147,13 +146,14 @@ async def ingest_job(job_id: int, parts: PartsDep) -> IngestJob:
 @router.delete("/sources/{source}", summary="Remove a page and its chunks (admin)",
                dependencies=[Depends(require_admin)],
                responses={**_ADMIN_ERRORS, **error_responses(404)})
-async def delete_source(source: str, parts: PartsDep) -> dict[str, Any]:
+async def delete_source(source: str, state: StateDep, store: StoreDep,
+                        refresh: RefreshDep) -> dict[str, Any]:
     """A recorded exact copy of the page is indexed in its place at once."""
-    page = next((p for p in await run_in_threadpool(parts.state.pages)
+    page = next((p for p in await run_in_threadpool(state.pages)
                  if source in (source_id(p.url), p.url)), None)
     if page is None:
         raise ApiError(404, "source_not_found", f"No indexed source with id or URL {source!r}.")
-    removal = await run_in_threadpool(remove_page, page.url, parts.store, parts.state)
-    await run_in_threadpool(parts.refresh)
+    removal = await run_in_threadpool(remove_page, page.url, store, state)
+    await run_in_threadpool(refresh)
     return {"id": source_id(page.url), "url": page.url, "chunks_removed": removal.chunks_removed,
             "promoted": removal.promoted}
