@@ -5,7 +5,8 @@ process; behind a load balancer each replica would allow its own quota. With a s
 database configured (`CAREERQA_DATABASE_URL`), `DatabaseRateLimiter` keeps them in the
 `rate_buckets` table instead. Taking a token is one conditional UPDATE (refill, then
 take, only if a whole token is there), so concurrent replicas cannot both take the last
-one: PostgreSQL re-checks the condition on the row it waited for.
+one: PostgreSQL re-checks the condition on the row it waited for. With a Redis server
+configured (`CAREERQA_REDIS_URL`) the buckets live there instead (`app.rate_redis`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy import case, delete, select, update
 
+from app.rate_redis import RedisRateLimiter
 from app.security import RateLimiter
 from core.db import Database
 from core.settings import Settings
@@ -82,8 +84,11 @@ def _insert_new(db: Database, client: str, tokens: float, now: float):
 
 
 def limiter_for(settings: Settings, db: Database) -> Limiter:
-    """Shared buckets when the records database is a server every replica uses; per
-    process otherwise (the embedded SQLite mode runs one process)."""
+    """Shared buckets in Redis when `CAREERQA_REDIS_URL` is set, else in the records
+    database when that is a server every replica uses; per process otherwise (the
+    embedded SQLite mode runs one process)."""
+    if settings.redis_url:
+        return RedisRateLimiter(settings.redis_url, settings.rate_limit_per_minute)
     if settings.database_url and db.is_postgres:
         return DatabaseRateLimiter(db, settings.rate_limit_per_minute)
     return RateLimiter(settings.rate_limit_per_minute)

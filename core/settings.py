@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the records database (postgresql://...); a SQLite file "
         "in the data directory when unset.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) for rate-limit buckets every replica "
+        "shares; unset: in the records database when that is PostgreSQL, else per process.",
+    )
 
     # --- embedding and chunking
     embedding_model: str = Field(
@@ -163,7 +168,7 @@ class Settings(BaseSettings):
         0, ge=0, description="Older name of embedding_threads; when non-zero it wins."
     )
 
-    @field_validator("chroma_url", "database_url", "llm_base_url", "admin_api_key",
+    @field_validator("chroma_url", "database_url", "redis_url", "llm_base_url", "admin_api_key",
                      "llm_api_key", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:

@@ -110,3 +110,14 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(why)
     with serve_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis server on loopback for the session (Debian's package)."""
+    from tests.redis_server import redis_missing, serve_redis
+
+    if (why := redis_missing()) is not None:
+        pytest.skip(why)
+    with serve_redis() as url:
+        yield url

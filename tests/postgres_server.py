@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.processes import stop
+
 # Debian installs each major version side by side; the newest one present is used.
 PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name),
              default=Path("/usr/lib/postgresql/15/bin"))
@@ -68,9 +70,5 @@ def serve_postgres() -> Iterator[str]:
                         "-U", "careerqa", "careerqa"], check=True, capture_output=True)
         yield f"postgresql://careerqa@127.0.0.1:{port}/careerqa"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(root, ignore_errors=True)
