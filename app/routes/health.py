@@ -26,7 +26,8 @@ async def readyz(request: Request) -> JSONResponse:
                                 status_code=503)
         return JSONResponse({"status": "starting"}, status_code=503)
     try:
-        chunks = parts.store.count()
+        # A Chroma server's count is a network call: off the event loop, like the database's.
+        chunks = await run_in_threadpool(parts.store.count)
     except Exception as exc:  # a Chroma server that went away
         return JSONResponse({"status": "store_unavailable", "message": str(exc)}, status_code=503)
     try:
