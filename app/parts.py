@@ -11,6 +11,7 @@ from app.answer.sentence_cache import SentenceCache, SentenceStage, SentenceWarm
 from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
 from app.feedback import FeedbackStore
+from app.keyword_index import keyword_index_from_settings
 from app.llm import OpenAIChat
 from app.refresher import GenerationWatcher
 from app.sample_urls import STORED_SAMPLE_BASE
@@ -100,7 +101,9 @@ def build_parts(settings: Settings, embedder: Embedder | None = None, *,
     checker = CitationChecker.from_settings(settings, embedder, llm)
     sentences = SentenceCache(db, embedder.name, embedder.dim)
     vectors = QuoteVectors(embedder, disk=sentences)
-    service = AskService(settings, store, embedder, checker, llm=llm, vectors=vectors)
+    keywords = keyword_index_from_settings(settings, store, db)
+    service = AskService(settings, store, embedder, checker, llm=llm, vectors=vectors,
+                         keywords=keywords)
     warmer = (SentenceWarmer(sentences, embedder, service.retriever.chunks)
               if settings.sentence_warmup else None)
     parts = Parts(settings, db, embedder, store, state, FeedbackStore(db), service, checker,

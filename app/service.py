@@ -38,6 +38,7 @@ from app.check.models import CheckReport, CitationId, SourceText
 from app.check.strip import strip_unsupported
 from app.condense import Condenser, LLMCondenser, RuleCondenser
 from app.fragments import text_fragment_url
+from app.keyword_index import KeywordIndex
 from app.llm import ChatClient, LLMError
 from app.markdown_safety import StreamSanitizer, sanitize_markdown
 from app.models import (
@@ -107,10 +108,11 @@ class AskService:
         checker: Checker,
         llm: ChatClient | None = None,
         vectors: QuoteVectors | None = None,
+        keywords: KeywordIndex | None = None,
     ) -> None:
         self.settings = settings
         self.checker = checker
-        self.retriever = HybridRetriever(store, embedder, settings)
+        self.retriever = HybridRetriever(store, embedder, settings, keywords=keywords)
         # Shared: both answerers embed the same chunks' sentences.
         vectors = vectors or QuoteVectors(embedder)
         self.extractive = ExtractiveAnswerer(embedder, vectors=vectors)
@@ -123,7 +125,7 @@ class AskService:
             self.llm_condenser = LLMCondenser(llm, load_prompt(settings, "condense"), self.rules)
 
     def refresh(self) -> None:
-        """Call after an ingest: rebuilds the BM25 index."""
+        """Call after an ingest: catches the keyword index up."""
         self.retriever.refresh()
 
     # --- the request/response API -----------------------------------------------------------

@@ -1,0 +1,79 @@
+"""The records database's full-text index (CAREERQA_KEYWORD_INDEX=database).
+
+Ingest writes it with each page's state (`core.keywords`), so a replica holds nothing
+but a chunk count and a small cache of term frequencies, both dropped when the index
+generation moves; a search, an article and a term lookup are each one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from app.keyword_index import specificity
+from app.models import Filters
+from core import keywords
+from core.db import Database
+from ingest.records import Chunk
+
+_TERM_CACHE = 50_000  # cached term frequencies before the cache starts over
+
+
+class DatabaseKeywordIndex:
+    """One generation's view of the database keyword index."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.text_terms: dict[str, frozenset[str]] = {}
+        self._freq: dict[str, int] = {}  # term -> chunks holding it (0: none)
+        with db.reader() as connection:
+            self.n = keywords.chunk_count(connection)
+        self.vocabulary = _Vocabulary(self)
+
+    def refreshed(self) -> DatabaseKeywordIndex:
+        return DatabaseKeywordIndex(self.db)
+
+    def freqs(self, query_terms: list[str]) -> dict[str, int]:
+        """Document frequencies of the terms some chunk holds."""
+        missing = [t for t in set(query_terms) if t not in self._freq]
+        if missing:
+            with self.db.reader() as connection:
+                found = keywords.doc_freqs(connection, missing)
+            if len(self._freq) > _TERM_CACHE:
+                self._freq = {}
+            self._freq.update({t: found.get(t, 0) for t in missing})
+        return {t: self._freq[t] for t in set(query_terms) if self._freq.get(t)}
+
+    def search(self, query_terms: list[str], n: int,
+               filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        freqs = self.freqs(query_terms)
+        if not freqs:
+            return []
+        idf = {t: keywords.idf(self.n, df) for t, df in freqs.items()}
+        where = None
+        if filters is not None:
+            where = keywords.KeywordFilters(filters.site, filters.url_prefix, filters.heading)
+        with self.db.reader() as connection:
+            found = keywords.search(connection, list(freqs), n, where, idf)
+        return [(Chunk.from_stored(*row), score) for row, score in found]
+
+    def specificity(self, query_terms: list[str]) -> float:
+        return specificity(self.n, self.freqs(query_terms))
+
+    def article(self, url: str) -> list[Chunk]:
+        with self.db.reader() as connection:
+            return [Chunk.from_stored(*row) for row in keywords.article(connection, url)]
+
+    def chunks(self) -> Iterator[Chunk]:
+        with self.db.reader() as connection:
+            for row in keywords.all_chunks(connection):
+                yield Chunk.from_stored(*row)
+
+
+class _Vocabulary:
+    """`term in vocabulary`, answered by the database (and cached)."""
+
+    def __init__(self, index: DatabaseKeywordIndex) -> None:
+        self._index = index
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and bool(self._index.freqs([term]))
