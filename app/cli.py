@@ -342,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
-    for module in ("app.embed_cli", "eval.cli", "eval.bench"):
+    for module in ("app.embed_cli", "app.keywords_cli", "eval.cli", "eval.bench"):
         try:
             __import__(module, fromlist=["register"]).register(sub)
         except ModuleNotFoundError as exc:

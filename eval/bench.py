@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from core.settings import Settings
+from eval.datasets import DEFAULT_QUESTIONS
 
 
 def register(subparsers) -> None:
@@ -47,6 +48,14 @@ def register(subparsers) -> None:
                    help="reuse the stores of an earlier run when their inputs are unchanged")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_query)
+    p = sub.add_parser("keywords", help="bm25s vs the database keyword index: recall, MRR, "
+                       "latency", description="Both keyword indexes over the store in "
+                       "CAREERQA_DATA_DIR (index it first: `careerqa keywords build`).")
+    p.add_argument("--questions", type=_existing_file, default=DEFAULT_QUESTIONS,
+                   help="question set (JSONL with gold_urls)")
+    p.add_argument("--rounds", type=_positive, default=2, help="timed passes over the set")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_keywords)
     p = sub.add_parser("check", help="citation check latency, cold and warm, vs raw embedding")
     from eval.bench_check import add_arguments
 
@@ -62,6 +71,13 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+def _existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
 
 
 def _sizes(text: str) -> list[int]:
@@ -114,6 +130,16 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
 
     print(json.dumps(run(sizes=args.sizes, questions=args.questions, out=args.out,
                          reuse=args.reuse), indent=2))
+    return 0
+
+
+def _keywords(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_keywords import run
+
+    result = run(args.questions, settings, rounds=args.rounds)
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
     return 0
 
 

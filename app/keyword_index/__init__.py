@@ -15,6 +15,7 @@ an article's chunks in reading order (the answerer's pool).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Container, Iterable, Mapping
 from typing import Protocol
@@ -24,6 +25,8 @@ from core.db import Database
 from core.settings import Settings
 from ingest.records import Chunk
 from ingest.store import VectorStore
+
+log = logging.getLogger("careerqa.keywords")
 
 
 class KeywordIndex(Protocol):
@@ -65,7 +68,11 @@ def keyword_index_from_settings(settings: Settings, store: VectorStore,
 
         if db is None:
             raise ValueError("the database keyword index needs the records database")
-        return DatabaseKeywordIndex(db)
+        index = DatabaseKeywordIndex(db)
+        if index.n == 0 and store.count() > 0:
+            log.warning("the keyword index is empty but the store holds chunks: index them "
+                        "once with `careerqa keywords build`")
+        return index
     from app.keyword_index.memory import MemoryKeywordIndex
 
     return MemoryKeywordIndex.from_store(store)
