@@ -104,8 +104,10 @@ def build_parts(settings: Settings, embedder: Embedder | None = None, *,
     keywords = keyword_index_from_settings(settings, store, db)
     service = AskService(settings, store, embedder, checker, llm=llm, vectors=vectors,
                          keywords=keywords)
-    warmer = (SentenceWarmer(sentences, embedder, service.retriever.chunks)
-              if settings.sentence_warmup else None)
+    # The warm-up reads every chunk after each change; with the database keyword index
+    # nothing may (the ingest worker embeds each batch's sentences instead).
+    warm = settings.sentence_warmup and settings.keyword_index == "memory"
+    warmer = SentenceWarmer(sentences, embedder, service.retriever.chunks) if warm else None
     parts = Parts(settings, db, embedder, store, state, FeedbackStore(db), service, checker,
                   sentences, warmer)
     if settings.worker_in_process:

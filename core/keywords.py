@@ -58,11 +58,26 @@ def chunk_terms(chunk: IndexedChunk) -> list[str]:
 
 def replace_page(session: Session, url: str, chunks: Sequence[IndexedChunk]) -> bool:
     """Make the page's indexed chunks exactly `chunks`; False when they already were."""
+    delta: Counter[str] = Counter()
+    changed = _replace(session, url, chunks, delta)
+    _apply(session, delta)
+    return changed
+
+
+def replace_pages(session: Session, pages: dict[str, Sequence[IndexedChunk]]) -> int:
+    """`replace_page` for many pages, with one update of the term counts; how many changed."""
+    delta: Counter[str] = Counter()
+    changed = sum(_replace(session, url, chunks, delta) for url, chunks in pages.items())
+    _apply(session, delta)
+    return changed
+
+
+def _replace(session: Session, url: str, chunks: Sequence[IndexedChunk],
+             delta: Counter[str]) -> bool:
     old = session.execute(select(KeywordChunkRow.id, KeywordChunkRow.terms)
                           .where(KeywordChunkRow.url == url)).all()
     if {cid for cid, _ in old} == {c.id for c in chunks} and old:
         return False
-    delta: Counter[str] = Counter()
     for _, stored in old:
         delta.subtract(set(stored.split()))
     session.execute(delete(KeywordChunkRow).where(KeywordChunkRow.url == url))
@@ -76,7 +91,6 @@ def replace_page(session: Session, url: str, chunks: Sequence[IndexedChunk]) -> 
             headings=" > ".join(chunk.heading_path).lower(), text=chunk.text,
             meta=json.dumps(chunk.metadata()), terms=" ".join(analysed)))
     session.add_all(rows)
-    _apply(session, delta)
     return True
 
 

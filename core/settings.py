@@ -143,7 +143,8 @@ class Settings(BaseSettings):
     )
     ingest_sample_on_start: bool = Field(True, description="Ingest the bundled corpus if empty.")
     sentence_warmup: bool = Field(
-        True, description="Embed the stored sentences in the background, ahead of questions."
+        True, description="Embed the stored sentences in the background, ahead of questions "
+        "(with the memory keyword index only: the database one never reads every chunk)."
     )
     sentence_vectors_at_ingest: bool = Field(
         True, description="The ingest worker embeds each stored chunk's sentences into the "

@@ -69,6 +69,9 @@ def run(questions: Path, settings: Settings, *, k: int = 5, rounds: int = 2) -> 
             "quality": _quality(cases, rows[kind]),
             "median_ms": {name: round(statistics.median(ms), 2) if ms else None
                           for name, ms in times[kind].items()},
+            # The first timed round: no question asked through this app before but once.
+            "first_round_median_ms": {name: round(statistics.median(ms[:len(cases)]), 2)
+                                      if ms else None for name, ms in times[kind].items()},
         }
     result["agreement_top5_pages"] = _agreement(rows["memory"], rows["database"])
     return result

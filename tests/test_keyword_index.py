@@ -124,7 +124,10 @@ def test_filters_apply_in_the_database_as_in_memory(db):
 def _write_page(folder: Path, word: str) -> None:
     (folder / "care.md").write_text(
         f"# Tank care\n\nKeeping {word} healthy takes clean water, steady light and a "
-        f"weekly check of every {word} in the tank.\n")
+        f"weekly check of every {word} in the tank. Change a fifth of the water each week, "
+        "test it for ammonia and nitrite before you add anything new, and keep the "
+        "temperature within a degree of what the species prefers. A quiet corner away from "
+        "the window keeps algae down and the fish calm.\n")
 
 
 def _ingest(data_dir: Path, folder: Path, *extra: str) -> None:
@@ -155,7 +158,10 @@ def test_another_process_ingesting_editing_and_pruning_is_seen_at_once(tmp_path)
     assert len(index.search(terms("guppies"), 5)) == 1
 
     (folder / "care.md").unlink()
-    (folder / "other.md").write_text("# Other\n\nNothing about fish lives here at all.\n")
+    (folder / "other.md").write_text(
+        "# Other\n\nThis page is about bicycles: how to true a wheel, when to replace a "
+        "chain before it wears the cassette, and why tyre pressure matters more than the "
+        "weight of the frame for most riders on ordinary roads in every season of the year.\n")
     _ingest(data_dir, folder, "--prune")
     index = index.refreshed()
     assert index.search(terms("guppies"), 5) == []

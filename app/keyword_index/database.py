@@ -2,7 +2,8 @@
 
 Ingest writes it with each page's state (`core.keywords`), so a replica holds nothing
 but a chunk count and a small cache of term frequencies, both dropped when the index
-generation moves; a search, an article and a term lookup are each one query.
+generation moves, and bounded caches of articles and chunk term sets; a search, an
+article and a term lookup are each one query.
 """
 
 from __future__ import annotations
@@ -13,24 +14,38 @@ from app.keyword_index import specificity
 from app.models import Filters
 from core import keywords
 from core.db import Database
+from core.terms import term_set
 from ingest.records import Chunk
 
 _TERM_CACHE = 50_000  # cached term frequencies before the cache starts over
+# Chunks whose text terms are kept for diversity (~3 kB each), and articles kept in reading
+# order. Term sets outlive a generation: a chunk id hashes its URL, version and position,
+# so an id's text never changes. Articles are per generation.
+_TEXT_TERMS, _ARTICLES = 20_000, 1_000
 
 
 class DatabaseKeywordIndex:
     """One generation's view of the database keyword index."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, text_terms: dict[str, frozenset[str]] | None = None) -> None:
         self.db = db
-        self.text_terms: dict[str, frozenset[str]] = {}
+        self.text_terms = text_terms if text_terms is not None else {}
         self._freq: dict[str, int] = {}  # term -> chunks holding it (0: none)
+        self._articles: dict[str, list[Chunk]] = {}
         with db.reader() as connection:
             self.n = keywords.chunk_count(connection)
         self.vocabulary = _Vocabulary(self)
 
     def refreshed(self) -> DatabaseKeywordIndex:
-        return DatabaseKeywordIndex(self.db)
+        return DatabaseKeywordIndex(self.db, self.text_terms)
+
+    def _remember(self, chunks: list[Chunk]) -> list[Chunk]:
+        if len(self.text_terms) > _TEXT_TERMS:
+            self.text_terms.clear()
+        for chunk in chunks:
+            if chunk.id not in self.text_terms:
+                self.text_terms[chunk.id] = term_set(chunk.text)
+        return chunks
 
     def freqs(self, query_terms: list[str]) -> dict[str, int]:
         """Document frequencies of the terms some chunk holds."""
@@ -54,14 +69,22 @@ class DatabaseKeywordIndex:
             where = keywords.KeywordFilters(filters.site, filters.url_prefix, filters.heading)
         with self.db.reader() as connection:
             found = keywords.search(connection, list(freqs), n, where, idf)
-        return [(Chunk.from_stored(*row), score) for row, score in found]
+        hits = [(Chunk.from_stored(*row), score) for row, score in found]
+        self._remember([c for c, _ in hits])
+        return hits
 
     def specificity(self, query_terms: list[str]) -> float:
         return specificity(self.n, self.freqs(query_terms))
 
     def article(self, url: str) -> list[Chunk]:
+        if (known := self._articles.get(url)) is not None:
+            return known
         with self.db.reader() as connection:
-            return [Chunk.from_stored(*row) for row in keywords.article(connection, url)]
+            chunks = [Chunk.from_stored(*row) for row in keywords.article(connection, url)]
+        if len(self._articles) > _ARTICLES:
+            self._articles.clear()
+        self._articles[url] = self._remember(chunks)
+        return chunks
 
     def chunks(self) -> Iterator[Chunk]:
         with self.db.reader() as connection:
