@@ -166,15 +166,18 @@ def search(connection: SqlConnection, query_terms: Sequence[str], n: int,
         unique = [t for t in unique if t in weights]
         if not unique:
             return []
-        score = []
+        score, queries = [], []
         for i, term in enumerate(unique):
             params[f"w{i}"] = float(weights[term])
             params[f"t{i}"] = _pg_quote(term)
-            score.append(f":w{i} * ts_rank(c.tsv, to_tsquery('simple', :t{i}), 1)")
+            queries.append(f"to_tsquery('simple', :t{i}) AS q{i}")
+            score.append(f":w{i} * ts_rank(c.tsv, qs.q{i}, 1)")
         params["q"] = " | ".join(_pg_quote(t) for t in unique)
+        # The per-term queries are parsed once (the sub-select), not once per row.
         sql = (f"SELECT c.id, c.text, c.meta, {' + '.join(score)} AS score "
-               "FROM keyword_chunks c WHERE c.tsv @@ to_tsquery('simple', :q)"
-               f"{where} ORDER BY score DESC, c.row LIMIT :n")
+               f"FROM keyword_chunks c, (SELECT {', '.join(queries)}) qs "
+               f"WHERE c.tsv @@ to_tsquery('simple', :q){where} "
+               "ORDER BY score DESC, c.row LIMIT :n")
         rows = connection.execute(text(sql), params)
     else:
         params["q"] = " OR ".join(f'"{t}"' for t in unique)
