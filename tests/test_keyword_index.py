@@ -218,3 +218,19 @@ def test_keywords_build_indexes_an_older_store_once(tmp_path, embedder, capsys, 
     assert build() == {"pages_indexed": 0, "pages_current": 1, "pages_dropped": 1, "chunks": 2}
     assert DatabaseKeywordIndex(db).search(terms("axolotls"), 5) == []
     db.close()
+
+
+def test_in_a_large_index_a_word_most_chunks_hold_is_not_searched_beside_rarer_ones(db):
+    from core import keywords
+
+    pages = {f"https://lab.example/{i}": _chunks(
+        f"https://lab.example/{i}",
+        "Axolotls need cold water." if i < 3 else f"Tank {i} holds fresh water.")
+        for i in range(1200)}
+    with db.session() as session:
+        keywords.replace_pages(session, pages)
+    index = DatabaseKeywordIndex(db)
+    found = index.search(terms("cold water for axolotls"), 50)
+    assert {c.url for c, _ in found} == {f"https://lab.example/{i}" for i in range(3)}
+    # Alone, the common word is still searched: a question is never left with no terms.
+    assert len(index.search(terms("water"), 50)) == 50

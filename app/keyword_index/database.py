@@ -22,6 +22,13 @@ _TERM_CACHE = 50_000  # cached term frequencies before the cache starts over
 # order. Term sets outlive a generation: a chunk id hashes its URL, version and position,
 # so an id's text never changes. Articles are per generation.
 _TEXT_TERMS, _ARTICLES = 20_000, 1_000
+# A full-text search costs the posting lists of its terms: at 50k chunks an OR over a
+# question's words took 290 ms (median, load 12), nearly all of it in words that most
+# chunks hold and that add almost nothing to BM25. Words in more than _COMMON_SHARE of
+# the chunks (the share at which `app.retrieve` stops giving the keyword vote its full
+# weight) and in more than _COMMON_FLOOR chunks are left out of the search, keeping at
+# least the _KEEP rarest; below the floor (every corpus of the question sets) nothing is.
+_COMMON_SHARE, _COMMON_FLOOR, _KEEP = 0.08, 1_000, 2
 
 
 class DatabaseKeywordIndex:
@@ -60,7 +67,7 @@ class DatabaseKeywordIndex:
 
     def search(self, query_terms: list[str], n: int,
                filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        freqs = self.freqs(query_terms)
+        freqs = self.searched_terms(self.freqs(query_terms))
         if not freqs:
             return []
         idf = {t: keywords.idf(self.n, df) for t, df in freqs.items()}
@@ -72,6 +79,15 @@ class DatabaseKeywordIndex:
         hits = [(Chunk.from_stored(*row), score) for row, score in found]
         self._remember([c for c, _ in hits])
         return hits
+
+    def searched_terms(self, freqs: dict[str, int]) -> dict[str, int]:
+        """The terms worth their posting lists (see _COMMON_SHARE), rarest first."""
+        rarest = sorted(freqs, key=lambda t: (freqs[t], t))
+        limit = max(_COMMON_SHARE * self.n, _COMMON_FLOOR)
+        kept = [t for t in rarest if freqs[t] <= limit]
+        if len(kept) < _KEEP:
+            kept = rarest[:_KEEP]
+        return {t: freqs[t] for t in kept}
 
     def specificity(self, query_terms: list[str]) -> float:
         return specificity(self.n, self.freqs(query_terms))
