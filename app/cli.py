@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app import embed_cli
+from app import embed_cli, keywords_cli
 from app.cli_errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError
 from core.settings import SAMPLE_SITE_DIR, Settings
 from eval import bench as eval_bench
@@ -21,7 +21,7 @@ from eval import cli as eval_cli
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 # Subcommands defined beside what they run; each adds its parser to `careerqa`.
-_REGISTER = (embed_cli.register, eval_cli.register, eval_bench.register)
+_REGISTER = (embed_cli.register, keywords_cli.register, eval_cli.register, eval_bench.register)
 
 
 def _load_embedder(settings: Settings):

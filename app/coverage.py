@@ -8,6 +8,7 @@ against the store separately and the unsupported ones named back to the user.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 from app.terms import STOPWORDS, stem, terms, words
 
@@ -114,7 +115,7 @@ def asks_for_traits(question: str) -> bool:
     return bool(_TRAIT_SHAPES.fullmatch(text))
 
 
-def unknown_key_terms(question: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
+def unknown_key_terms(question: str, vocabulary: Container[str]) -> list[str]:
     """Names and numbers of the question that no indexed chunk contains.
 
     Only proper nouns (capitalised, not sentence-initial) and figures are considered:

@@ -12,6 +12,7 @@ from app.answer.sentence_cache import SentenceCache, SentenceStage, SentenceWarm
 from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
 from app.feedback import FeedbackStore
+from app.keyword_index import keyword_index_from_settings
 from app.llm import OpenAIChat
 from app.refresher import GenerationWatcher
 from app.sample_urls import STORED_SAMPLE_BASE
@@ -101,10 +102,13 @@ def build_parts(settings: Settings, embedder: Embedder | None = None, *,
     checker = CitationChecker.from_settings(settings, embedder, llm)
     sentences = SentenceCache(db, embedder.name, embedder.dim)
     vectors = QuoteVectors(embedder, disk=sentences)
+    keywords = keyword_index_from_settings(settings, store, db)
     service = AskService(settings, store, embedder, checker,
-                         modes=answer_modes(settings, embedder, llm, vectors))
-    warmer = (SentenceWarmer(sentences, embedder, service.retriever.chunks)
-              if settings.sentence_warmup else None)
+                         modes=answer_modes(settings, embedder, llm, vectors), keywords=keywords)
+    # The warm-up reads every chunk after each change; with the database keyword index
+    # nothing may (the ingest worker embeds each batch's sentences instead).
+    warm = settings.sentence_warmup and settings.keyword_index == "memory"
+    warmer = SentenceWarmer(sentences, embedder, service.retriever.chunks) if warm else None
     parts = Parts(settings, db, embedder, store, state, FeedbackStore(db), service, checker,
                   sentences, warmer)
     if settings.worker_in_process:

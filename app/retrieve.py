@@ -11,20 +11,19 @@ opening and closing of every article reached for a broad one.
 
 from __future__ import annotations
 
-import logging
-import math
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
-import bm25s
 import numpy as np
 
+from app.chunk_filters import has_filters, matches
 from app.coverage import asks_for_traits, split_question, topic_of, unknown_key_terms
+from app.keyword_index import KeywordIndex
+from app.keyword_index.memory import MemoryKeywordIndex
 from app.models import Filters
 from app.question import QuestionAnalysis, analyse, stems_of
 from app.terms import jaccard, overlap, term_set, terms
@@ -32,10 +31,6 @@ from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.records import Chunk
 from ingest.store import VectorStore
-
-# bm25s sets its own logger to DEBUG on import, which would print a line per index build
-# into every CLI command's output; its warnings still get through.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60  # the constant from Cormack et al. (2009); rank 1 in both lists scores 2/61
 _MMR_LAMBDA = 0.75  # relevance vs. novelty; novelty only breaks near-ties
@@ -95,79 +90,12 @@ class Retrieval:
     analysis: QuestionAnalysis | None = None
 
 
-class _LexicalIndex:
-    """BM25 over every stored chunk, plus the per-chunk fields filters look at."""
-
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self.chunks = chunks
-        # Filter fields, computed once: parsing 50k URLs per filtered query would cost 0.2 s.
-        self.fields = [_filter_fields(c) for c in chunks]
-        corpus = [terms(c.text + " " + " ".join(c.heading_path)) for c in chunks]
-        # Text-only term sets, for diversity: computing them per query cost ~4 ms.
-        self.text_terms = {c.id: term_set(c.text) for c in chunks}
-        self.by_url: dict[str, list[Chunk]] = {}
-        for chunk in sorted(chunks, key=lambda c: c.position):
-            self.by_url.setdefault(chunk.url, []).append(chunk)
-        self.doc_freq: Counter[str] = Counter(t for doc in corpus for t in set(doc))
-        self.vocabulary = frozenset(self.doc_freq)
-        self.bm25: bm25s.BM25 | None = None
-        if chunks:
-            self.bm25 = bm25s.BM25()
-            # An empty chunk (all stopwords) still needs a row, or indices would shift.
-            self.bm25.index([doc or [""] for doc in corpus], show_progress=False)
-
-    def scores(self, query_terms: list[str], mask: np.ndarray | None) -> np.ndarray:
-        known = [t for t in query_terms if t in self.vocabulary]
-        if self.bm25 is None or not known:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        scores = np.asarray(self.bm25.get_scores(known), dtype=np.float32)
-        return scores * mask if mask is not None else scores
-
-    def specificity(self, query_terms: list[str]) -> float:
-        """How rare the query's rarest known word is, 0 (in every chunk) .. 1 (in one chunk).
-
-        BM25 ranks by rare shared words; when a question has none ("what do staff
-        engineers do?" in a corpus about staff engineers) its ranking is noise.
-        """
-        n = len(self.chunks)
-        known = [t for t in query_terms if t in self.doc_freq]
-        if n < 2 or not known:
-            return 0.0
-        return max(math.log(n / self.doc_freq[t]) for t in known) / math.log(n)
-
-    def mask(self, filters: Filters) -> np.ndarray:
-        return np.fromiter(
-            (_passes(f, filters) for f in self.fields), dtype=np.float32, count=len(self.fields)
-        )
-
-
-def matches(chunk: Chunk, filters: Filters | None) -> bool:
-    """Whether a chunk passes the request's filters (host, URL prefix, heading text)."""
-    return filters is None or _passes(_filter_fields(chunk), filters)
-
-
-def _filter_fields(chunk: Chunk) -> tuple[str, str, str]:
-    host = (urlparse(chunk.url).hostname or "").lower()
-    return host, chunk.url, " > ".join(chunk.heading_path).lower()
-
-
-def _passes(fields: tuple[str, str, str], filters: Filters) -> bool:
-    host, url, headings = fields
-    if filters.site:
-        site = filters.site.lower().strip()
-        if host != site and not host.endswith("." + site):
-            return False
-    if filters.url_prefix and not url.startswith(filters.url_prefix):
-        return False
-    return not filters.heading or filters.heading.lower() in headings
-
-
-def _has_filters(filters: Filters | None) -> bool:
-    return filters is not None and any((filters.site, filters.url_prefix, filters.heading))
-
-
 class HybridRetriever:
-    """Dense + BM25 retrieval over one store; call `refresh()` after an ingest."""
+    """Dense + keyword retrieval over one store; call `refresh()` after an ingest.
+
+    The keyword side is a `KeywordIndex` (app.keyword_index): bm25s over the store read
+    into memory unless another is given.
+    """
 
     def __init__(
         self,
@@ -176,23 +104,29 @@ class HybridRetriever:
         settings: Settings,
         *,
         per_url: int = 2,
+        keywords: KeywordIndex | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
         self.per_url = per_url
         self._lock = threading.Lock()
-        self._index = _LexicalIndex([])
-        self.refresh()
+        self._index: KeywordIndex = (keywords if keywords is not None
+                                     else MemoryKeywordIndex.from_store(store))
 
-    def chunks(self) -> list[Chunk]:
-        """Every stored chunk, as of the last index build."""
-        return self._index.chunks
+    @property
+    def keywords(self) -> KeywordIndex:
+        """The keyword index queries use now."""
+        return self._index
+
+    def chunks(self) -> Iterable[Chunk]:
+        """Every indexed chunk, as of the last refresh."""
+        return self._index.chunks()
 
     def refresh(self) -> None:
-        """Rebuild the BM25 index from the store; queries keep using the old one meanwhile."""
+        """Catch the keyword index up with the store; queries keep using the old one meanwhile."""
         with self._lock:  # one rebuild at a time; readers never wait
-            self._index = _LexicalIndex(self.store.all_chunks())
+            self._index = self._index.refreshed()
 
     def retrieve(
         self, question: str, top_k: int | None = None, filters: Filters | None = None
@@ -207,7 +141,7 @@ class HybridRetriever:
         k = top_k or self.settings.top_k
         # Rebuilt by `refresh()` off the request path (app.refresher watches for changes).
         index = self._index
-        filtered = _has_filters(filters)
+        filtered = has_filters(filters)
         # Over-fetch: fusion and diversity need spare candidates, filters need many more.
         pool = max(4 * k, 32)
 
@@ -232,8 +166,7 @@ class HybridRetriever:
         dense = dense[:depth]
         clock.lap("dense")
 
-        mask = index.mask(filters) if filtered and filters is not None else None
-        lexical = self._keyword_search(index, terms(query), mask, pool)
+        lexical = self._keyword_search(index, terms(query), filters if filtered else None, pool)
         clock.lap("bm25")
 
         if len(parts) == 1:
@@ -285,12 +218,10 @@ class HybridRetriever:
         )
 
     def _keyword_search(
-        self, index: _LexicalIndex, query_terms: list[str], mask: np.ndarray | None, n: int
+        self, index: KeywordIndex, query_terms: list[str], filters: Filters | None, n: int
     ) -> list[tuple[Chunk, float]]:
-        """The keyword index's n best chunks for the terms (BM25 today): the one call
-        retrieval makes into the keyword index, so another index can replace it."""
-        scores = index.scores(query_terms, mask)
-        return [(index.chunks[i], float(scores[i])) for i in _top_positive(scores, n)]
+        """The keyword index's n best chunks for the terms that pass the filters."""
+        return index.search(query_terms, n, filters)
 
     def _supports(self, best_dense: float, text: str, evidence: list[Chunk]) -> bool:
         """Whether the sources answer `text`, judged from its best dense similarity.
@@ -417,7 +348,7 @@ class HybridRetriever:
 
 
 def _article_pool(
-    fused: list[Hit], hits: list[Hit], index: _LexicalIndex, filters: Filters | None
+    fused: list[Hit], hits: list[Hit], index: KeywordIndex, filters: Filters | None
 ) -> list[Hit]:
     """`hits`, then for each article in `fused` (best first, at most `_POOL_ARTICLES`) its
     best chunk, its opening and its closing chunks. A chunk fusion did not rank carries its
@@ -429,7 +360,7 @@ def _article_pool(
     for hit in fused:
         best.setdefault(hit.chunk.url, hit)
     for url, top in list(best.items())[:_POOL_ARTICLES]:
-        chunks = index.by_url.get(url, [])
+        chunks = index.article(url)
         ends = chunks[:_OPENING_CHUNKS] + chunks[_OPENING_CHUNKS:][-_CLOSING_CHUNKS:]
         for chunk in [top.chunk, *(c for c in ends if matches(c, filters))]:
             if chunk.id in seen:
@@ -440,7 +371,7 @@ def _article_pool(
 
 
 def _with_lead_article(
-    hits: list[Hit], fused: list[Hit], index: _LexicalIndex, focus: str | None,
+    hits: list[Hit], fused: list[Hit], index: KeywordIndex, focus: str | None,
     filters: Filters | None,
 ) -> list[Hit]:
     """`hits`, then the other chunks of the lead article (the focus, else the top hit's),
@@ -452,7 +383,7 @@ def _with_lead_article(
     floor = min((h.score for h in ranked.values()), default=0.0)
     seen = {h.chunk.id for h in hits}
     extra = [ranked.get(c.id) or Hit(c, floor, None, 0.0)
-             for c in index.by_url.get(url, [])[:_LEAD_ARTICLE_CHUNKS]
+             for c in index.article(url)[:_LEAD_ARTICLE_CHUNKS]
              if c.id not in seen and matches(c, filters)]
     return [*hits, *extra]
 
@@ -500,16 +431,6 @@ def unaddressed(analysis: QuestionAnalysis, evidence: Sequence[Chunk]) -> list[s
         if not missing:
             return []
     return best_missing if best_missing is not None else [item for item, _ in wanted]
-
-
-def _top_positive(scores: np.ndarray, n: int) -> list[int]:
-    """Indices of the n highest scores above zero, best first (argpartition: O(N))."""
-    if scores.size == 0:
-        return []
-    n = min(n, scores.size)
-    idx = np.argpartition(-scores, n - 1)[:n]
-    idx = idx[scores[idx] > 0]
-    return [int(i) for i in idx[np.argsort(-scores[idx], kind="stable")]]
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ from app.answer.vectors import QuoteVectors
 from app.check.models import CheckReport, CitationId, SourceText
 from app.check.strip import strip_unsupported
 from app.fragments import text_fragment_url
+from app.keyword_index import KeywordIndex
 from app.llm import ChatClient
 from app.markdown_safety import StreamSanitizer, sanitize_markdown
 from app.models import (
@@ -107,14 +108,15 @@ class AskService:
         llm: ChatClient | None = None,
         vectors: QuoteVectors | None = None,
         modes: AnswerModes | None = None,
+        keywords: KeywordIndex | None = None,
     ) -> None:
         self.settings = settings
         self.checker = checker
-        self.retriever = HybridRetriever(store, embedder, settings)
+        self.retriever = HybridRetriever(store, embedder, settings, keywords=keywords)
         self.modes = modes or answer_modes(settings, embedder, llm, vectors)
 
     def refresh(self) -> None:
-        """Call after an ingest: rebuilds the BM25 index."""
+        """Call after an ingest: catches the keyword index up."""
         self.retriever.refresh()
 
     # --- the request/response API -----------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +61,14 @@ class Database:
     def session(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A read-only unit of work: on SQLite a deferred BEGIN, so that readers (keyword
+        searches) run side by side instead of queueing for the write lock."""
+        with (self.engine.connect().execution_options(careerqa_read=True) as connection,
+              connection.begin()):
+            yield connection
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (safe when replicas start together)."""
@@ -125,6 +133,7 @@ def _engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read = connection.get_execution_options().get("careerqa_read", False)
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
     return engine

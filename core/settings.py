@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     min_retrieval_score: float = Field(
         0.25, description="Below this best dense similarity, the sources are taken not to cover it."
     )
+    keyword_index: Literal["memory", "database"] = Field(
+        "memory", description="The keyword side of retrieval: `memory` (bm25s over every "
+        "chunk, read into each process at start and after each change) or `database` (the "
+        "records database's full-text index, written by ingest and shared by every replica; "
+        "index an older store once with `careerqa keywords build`).")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. .../v1")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
@@ -143,7 +148,8 @@ class Settings(BaseSettings):
     )
     ingest_sample_on_start: bool = Field(True, description="Ingest the bundled corpus if empty.")
     sentence_warmup: bool = Field(
-        True, description="Embed the stored sentences in the background, ahead of questions."
+        True, description="Embed the stored sentences in the background, ahead of questions "
+        "(with the memory keyword index only: the database one never reads every chunk)."
     )
     sentence_vectors_at_ingest: bool = Field(
         True, description="The ingest worker embeds each stored chunk's sentences into the "

@@ -146,3 +146,36 @@ class RateBucketRow(Base):
     updated: Mapped[float] = mapped_column(Float)  # unix time
 
 
+
+
+class KeywordChunkRow(Base):
+    """One indexed chunk of the database keyword index (`core.keywords`).
+
+    Written and deleted by ingest in the same unit of work as its page's state, so every
+    replica searches the recorded version of every page. `terms` is the chunk's text and
+    headings through `core.terms` (what the in-memory BM25 indexes too); the full-text
+    index over it is dialect-specific and made by the migration: an FTS5 table fed by
+    triggers on SQLite, a generated `tsv` column with a GIN index on PostgreSQL.
+    """
+
+    __tablename__ = "keyword_chunks"
+
+    row: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String, unique=True)  # the chunk id in the vector store
+    url: Mapped[str] = mapped_column(String, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String)  # lower-cased, for the site filter
+    headings: Mapped[str] = mapped_column(Text)  # lower-cased " > " path, for the heading filter
+    text: Mapped[str] = mapped_column(Text)
+    meta: Mapped[str] = mapped_column(Text)  # JSON of Chunk.metadata()
+    terms: Mapped[str] = mapped_column(Text)
+
+
+class KeywordTermRow(Base):
+    """Document frequency of one term over `keyword_chunks`: the rarity that weights the
+    keyword vote in fusion and the vocabulary the coverage check looks names up in."""
+
+    __tablename__ = "keyword_terms"
+
+    term: Mapped[str] = mapped_column(String, primary_key=True)
+    docs: Mapped[int] = mapped_column(Integer)

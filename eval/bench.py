@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from core.settings import Settings
+from eval.datasets import DEFAULT_QUESTIONS
 
 
 def register(subparsers) -> None:
@@ -47,6 +48,30 @@ def register(subparsers) -> None:
                    help="reuse the stores of an earlier run when their inputs are unchanged")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_query)
+    p = sub.add_parser("keywords", help="bm25s vs the database keyword index: recall, MRR, "
+                       "latency", description="Both keyword indexes over the store in "
+                       "CAREERQA_DATA_DIR (index it first: `careerqa keywords build`).")
+    p.add_argument("--questions", type=_existing_file, default=DEFAULT_QUESTIONS,
+                   help="question set (JSONL with gold_urls)")
+    p.add_argument("--rounds", type=_positive, default=2, help="timed passes over the set")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_keywords)
+    p = sub.add_parser("scale", help="one replica's RSS and time to /readyz by corpus size, "
+                       "bm25s vs the database keyword index",
+                       description="Builds stores of the given sizes (generated chunks reuse "
+                       "a few thousand real embeddings, perturbed), starts `careerqa serve` "
+                       "on loopback for each size and keyword index, and fits a line to "
+                       "project memory and start-up to 1M chunks.")
+    p.add_argument("--sizes", type=_sizes, default="2000,10000",
+                   help="chunk counts, comma-separated (the issue's: 10000,50000,200000)")
+    p.add_argument("--kinds", type=_kinds, default="memory,database",
+                   help="keyword indexes, comma-separated: memory, database")
+    p.add_argument("--questions", type=_positive, default=30, help="/v1/ask questions per run")
+    p.add_argument("--distinct-vectors", type=_positive, default=4096,
+                   help="generated chunks embedded by the model; the rest reuse these")
+    p.add_argument("--rebuild", action="store_true", help="rebuild stores of an earlier run")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_scale)
     p = sub.add_parser("check", help="citation check latency, cold and warm, vs raw embedding")
     from eval.bench_check import add_arguments
 
@@ -64,11 +89,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
 def _sizes(text: str) -> list[int]:
     sizes = [_positive(part.strip()) for part in text.split(",") if part.strip()]
     if not sizes:
         raise argparse.ArgumentTypeError("name at least one chunk count")
     return sizes
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [n for n in names if n not in ("memory", "database")]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"keyword indexes are memory and database, not {text!r}")
+    return names
 
 
 def _backends(text: str) -> tuple[str, ...]:
@@ -114,6 +154,25 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
 
     print(json.dumps(run(sizes=args.sizes, questions=args.questions, out=args.out,
                          reuse=args.reuse), indent=2))
+    return 0
+
+
+def _keywords(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_keywords import run
+
+    result = run(args.questions, settings, rounds=args.rounds)
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _scale(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_scale import run
+
+    print(json.dumps(run(sizes=args.sizes, kinds=args.kinds, questions=args.questions,
+                         distinct_vectors=args.distinct_vectors, reuse=not args.rebuild,
+                         out=args.out), indent=2))
     return 0
 
 

@@ -182,8 +182,15 @@ class BenchStore:
     reused: bool
 
 
-def build_store(size: int, embedder: Embedder, root: Path, *, reuse: bool) -> BenchStore:
-    """The sample site ingested by the service's own first-start ingest, padded to `size`."""
+def build_store(size: int, embedder: Embedder, root: Path, *, reuse: bool,
+                vectors_for: Callable[[list[str]], np.ndarray] | None = None,
+                vectors_note: str = "") -> BenchStore:
+    """The sample site ingested by the service's own first-start ingest, padded to `size`.
+
+    The generated chunks are embedded by `vectors_for` (default: the model, with the slice
+    cache); `vectors_note` names another source in the store's fingerprint. They are
+    indexed in the database keyword index too, as ingest would have.
+    """
     from app.parts import ingest_sample
     from ingest.state import IngestState
     from ingest.store import ChromaStore
@@ -193,7 +200,7 @@ def build_store(size: int, embedder: Embedder, root: Path, *, reuse: bool) -> Be
     marker = data_dir / "bench-store.json"
     # Whole slices only, so that a smaller size's cache is a prefix of a larger one's.
     generated = generated_chunks(-(-size // _SLICE) * _SLICE)
-    fingerprint = _store_fingerprint(size, embedder.name, settings, generated)
+    fingerprint = _store_fingerprint(size, embedder.name + vectors_note, settings, generated)
     if reuse and marker.exists():
         info = json.loads(marker.read_text())
         if info.get("fingerprint") == fingerprint:
@@ -213,7 +220,9 @@ def build_store(size: int, embedder: Embedder, root: Path, *, reuse: bool) -> Be
     wanted = size - real
     _say(f"building the {size:,}-chunk store: {real} real chunks + {wanted:,} generated")
     generated = generated[: -(-wanted // _SLICE) * _SLICE]
-    vectors = embed_cached(embedder, [c.text for c in generated], root / "vectors")
+    texts = [c.text for c in generated]
+    vectors = (vectors_for(texts) if vectors_for is not None
+               else embed_cached(embedder, texts, root / "vectors"))
     client, collection = open_collection(settings)
     batch = client.get_max_batch_size()
     for i in range(0, wanted, batch):
@@ -224,10 +233,30 @@ def build_store(size: int, embedder: Embedder, root: Path, *, reuse: bool) -> Be
         )
     if store.count() != size:
         raise RuntimeError(f"store holds {store.count()} chunks, expected {size}")
+    index_keywords(settings, generated[:wanted])
     seconds = time.perf_counter() - started
     marker.write_text(json.dumps(
         {"fingerprint": fingerprint, "chunks": size, "real_chunks": real}, indent=2))
     return BenchStore(settings, size, real, seconds, False)
+
+
+def index_keywords(settings: Settings, chunks: list[Chunk], pages_per_unit: int = 500) -> None:
+    """Write generated chunks into the database keyword index, many pages a unit of work."""
+    from core import keywords
+    from core.db import Database
+
+    by_url: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_url.setdefault(chunk.url, []).append(chunk)
+    urls = list(by_url)
+    db = Database.from_settings(settings)
+    try:
+        for i in range(0, len(urls), pages_per_unit):
+            part = urls[i : i + pages_per_unit]
+            with db.session() as session:
+                keywords.replace_pages(session, {u: by_url[u] for u in part})
+    finally:
+        db.close()
 
 
 def _store_fingerprint(size: int, model: str, settings: Settings, generated: list[Chunk]) -> str:
@@ -236,7 +265,7 @@ def _store_fingerprint(size: int, model: str, settings: Settings, generated: lis
     Not the ingest code itself: after changing the chunker or extractor, don't reuse.
     """
     digest = hashlib.sha256(
-        f"{size}|{model}|{settings.chunk_size}|{settings.chunk_overlap}|{settings.public_url}"
+        f"keywords|{size}|{model}|{settings.chunk_size}|{settings.chunk_overlap}|{settings.public_url}"
         .encode()
     )
     for page in sorted(SAMPLE_SITE_DIR.rglob("*.html")):

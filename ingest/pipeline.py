@@ -381,7 +381,7 @@ class _Run:
             for other in self._stored_copies(doc):
                 self._mark_duplicate(other, doc.url, doc, self.state.get(other).source)
             self.state.finish_write(
-                doc.url, status="stored", source=pending.source, title=doc.title,
+                doc.url, pending.chunks, status="stored", source=pending.source, title=doc.title,
                 doc_hash=doc.hash, etag=doc.etag, last_modified=doc.last_modified,
                 fetched_at=doc.fetched_at or now_iso(), chunk_count=n, error=None, reason=None,
                 duplicate_of=None, near_duplicate_of=pending.near_duplicate_of,

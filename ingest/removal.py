@@ -35,7 +35,7 @@ def remove_page(url: str, store: VectorStore, state: IngestState) -> Removal:
                  for c in chunks]
         state.begin_write(heir.url, heir.doc_hash or "")
         store.replace_document(heir.url, moved, vectors)
-        state.finish_write(heir.url, status="stored", duplicate_of=None,
+        state.finish_write(heir.url, moved, status="stored", duplicate_of=None,
                            chunk_count=len(moved), fetched_at=heir.fetched_at or now_iso())
         state.log(None, heir.url, "stored", f"{len(moved)} chunks, in place of removed {url}")
         for other in others:

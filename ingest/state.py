@@ -7,12 +7,13 @@ pages; each method is its own unit of work.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 
-from core import generation
+from core import generation, keywords
 from core.db import Database
 from core.settings import Settings
 from core.tables import LinkRow, LogRow, PageRow, PendingWriteRow, RunRow
@@ -121,24 +122,41 @@ class IngestState:
             return [(u, sig) for u, sig in rows]
 
     def upsert(self, url: str, **values: object) -> None:
+        """Update a page's record; one recorded as anything but stored (a duplicate, a
+        disallowed page) leaves the keyword index with it."""
         with self.db.session() as s:
             _upsert(s, url, values)
+            if values.get("status", "stored") != "stored":
+                keywords.delete_page(s, url)
 
     def delete(self, url: str) -> None:
         with self.db.session() as s:
             s.execute(delete(PageRow).where(PageRow.url == url))
             s.execute(delete(LinkRow).where(LinkRow.url == url))
+            keywords.delete_page(s, url)
 
     # --- the store write in flight (see core.tables.PendingWriteRow)
     def begin_write(self, url: str, doc_hash: str) -> None:
         with self.db.session() as s:
             s.merge(PendingWriteRow(url=url, doc_hash=doc_hash, at=now_iso()))
 
-    def finish_write(self, url: str, **values: object) -> None:
-        """Record a page as stored and close its pending write, in one unit of work."""
+    def finish_write(self, url: str, chunks: Sequence[keywords.IndexedChunk],
+                     **values: object) -> None:
+        """Record a page as stored with the chunks just written to the store: its state,
+        its keyword index rows and the close of its pending write are one unit of work."""
         with self.db.session() as s:
             _upsert(s, url, values)
+            keywords.replace_page(s, url, chunks)
             s.execute(delete(PendingWriteRow).where(PendingWriteRow.url == url))
+
+    def index_keywords(self, url: str, chunks: Sequence[keywords.IndexedChunk]) -> bool:
+        """(Re)index one stored page's chunks (the backfill); False when already current."""
+        with self.db.session() as s:
+            return keywords.replace_page(s, url, chunks)
+
+    def unindex_keywords(self, url: str) -> int:
+        with self.db.session() as s:
+            return keywords.delete_page(s, url)
 
     def pending_writes(self) -> list[tuple[str, str]]:
         with self.db.session() as s:

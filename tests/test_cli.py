@@ -11,7 +11,7 @@ import pytest
 from app.cli import build_parser, main
 from tests.conftest import LOCAL_FETCH_ENV
 
-SUBCOMMANDS = ["ingest", "sources", "serve", "ask", "eval", "bench"]
+SUBCOMMANDS = ["ingest", "sources", "serve", "ask", "eval", "bench", "keywords"]
 
 
 def run_cli(*args: str, data_dir=None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -45,6 +45,13 @@ def test_no_command_prints_help_and_exits_2(capsys):
         (["bench", "ingest", "--repeats", "0"], "argument --repeats: must be at least 1"),
         (["bench", "embed", "--backends", "torch,gpu"], "backends are torch and onnx"),
         (["bench", "embed", "--batch-sizes", "16,0"], "must be at least 1, not 0"),
+        (["bench", "scale", "--sizes", "10000,0"], "argument --sizes: must be at least 1, not 0"),
+        (["bench", "scale", "--sizes", ","], "argument --sizes: name at least one chunk count"),
+        (["bench", "scale", "--kinds", "memory,redis"], "keyword indexes are memory and database"),
+        (["bench", "scale", "--questions", "0"], "argument --questions: must be at least 1"),
+        (["bench", "scale", "--distinct-vectors", "x"], "--distinct-vectors: not a whole number"),
+        (["bench", "keywords", "--questions", "/nonexistent.jsonl"], "no such file"),
+        (["bench", "keywords", "--rounds", "0"], "argument --rounds: must be at least 1"),
     ],
 )
 def test_bad_bench_arguments_are_named_before_anything_runs(args, message, capsys):

@@ -2,8 +2,9 @@
 loopback, over one PostgreSQL server and one `chroma run` server.
 
 What one replica is told, every replica knows within a few seconds: ingests, edits,
-deletions, feedback and the rate limit's count. The processes load the real model each,
-so the whole module is `slow`.
+deletions, feedback and the rate limit's count. The replicas search the database keyword
+index (PostgreSQL full-text), written by the worker with each page's state. The processes
+load the real model each, so the whole module is `slow`.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def _env(tmp: Path, database_url: str, chroma_url: str) -> dict[str, str]:
             "CAREERQA_RATE_LIMIT_PER_MINUTE": str(LIMIT),
             "CAREERQA_INGEST_SAMPLE_ON_START": "false", "CAREERQA_WORKER_IN_PROCESS": "false",
             "CAREERQA_SENTENCE_WARMUP": "false", "CAREERQA_REFRESH_SECONDS": "0.5",
+            # The keyword index every replica shares: what one is told, all search at once.
+            "CAREERQA_KEYWORD_INDEX": "database",
             "CAREERQA_JOB_STALE_SECONDS": "10", "CAREERQA_TORCH_THREADS": "1",
             "CAREERQA_CRAWL_HOST_DELAY": "0", "CAREERQA_FETCH_TIMEOUT": "5",
             **LOCAL_FETCH_ENV}  # pages are served on loopback, which ingest refuses unless named

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from app.coverage import asks_for_traits, split_question, topic_of, unknown_key_terms
+from app.keyword_index.database import DatabaseKeywordIndex
 from app.models import Filters
 from app.retrieve import HybridRetriever
+from core.db import Database
 from core.settings import Settings
 from ingest.records import Chunk
 from ingest.store import ChromaStore
@@ -19,9 +22,16 @@ from tests.corpus_fixture import SAMPLE_BASE_URL
 PORTAL = "case-studies/portal-video-calling-reliability.html"
 
 
-@pytest.fixture(scope="session")
-def retriever(sample_store, embedder) -> HybridRetriever:
-    return HybridRetriever(sample_store, embedder, Settings(_env_file=None))
+@pytest.fixture(scope="module", params=["memory", "database"])
+def retriever(request, sample_settings, sample_store, embedder) -> Iterator[HybridRetriever]:
+    """The sample store's retriever with each keyword index: both must rank alike."""
+    if request.param == "memory":
+        yield HybridRetriever(sample_store, embedder, Settings(_env_file=None))
+        return
+    db = Database.from_settings(sample_settings)
+    yield HybridRetriever(sample_store, embedder, Settings(_env_file=None),
+                          keywords=DatabaseKeywordIndex(db))
+    db.close()
 
 
 def _page(url: str) -> str:
