@@ -27,11 +27,11 @@ _REFERS_ELSEWHERE = re.compile(
     r"\bsee\s+(?:below|above|the|our|this|these|also|more|\[|https?:)|\(\s*see\b|^see\b"
     r"|\b(?:as|is|are)\s+(?:described|explained|outlined|discussed|mentioned|shown|listed|"
     r"covered|detailed)\s+(?:in|on|at|above|below|earlier|later)\b"
-    r"|\b(?:listed|described|shown|outlined|mentioned|discussed)\s+(?:above|below)\b"
+    r"|\b(?:listed|described|shown|outlined|mentioned|discussed|laid\s+out)\s+(?:above|below)\b"
     r"|\bthe\s+(?:above|below)\b|\babove\s+(?:conditions|steps|list|section|criteria)\b"
     r"|\b(?:in|this)\s+(?:this\s+)?(?:section|document|page|guide|article|chapter|post)\b"
     r"|\bthe\s+following\s+(?:\w+\s+){0,2}(?:outline|describe|explain|list|cover|show)s?\b"
-    r"|\bthe\s+following\s+(?:are|is)\b|^here(?:’s|'s|\s+is|\s+are)\b"
+    r"|\bthe\s+following\s+(?:are|is)\b"
     r"|\bplease\s+read\b|\bread\s+more\b|\bhere\s+are\s+(?:some|a\s+few)\b"
     # A resource recommended, not the answer: "Teams may find this mural template helpful".
     r"|\b(?:may|might|will|could)\s+find\s+(?:this|these|the|our)\b.{0,60}\b(?:helpful|useful)\b",
