@@ -52,8 +52,14 @@ _ROW = " | "  # a table row in pipe form: "- Member | Active contributor | ..."
 # "- Level: L2; Typical years at level: 2-3; Scope: ...".
 _KEYED_ROW = re.compile(r"^\s*(?:[-*+]\s+)?[^:;\n]{1,60}: [^;\n]*;\s*[^:;\n]{1,60}: ")
 # A sentence pointing at its neighbour: "Expect that this will take ...".
-_POINTS_BACK = re.compile(r"^(?:\S+\s+){0,4}(?:this|these|that|those|it)\b(?!\s+(?:week|year|"
-                          r"month|quarter|is\s+why))", re.IGNORECASE)
+# "That" points back only as the first word: "We strongly recommend that ..." joins a
+# clause, it names nothing before it.
+_POINTS_BACK = re.compile(r"^(?:that\b|(?:\S+\s+){0,4}(?:this|these|those|it)\b)(?!\s+(?:week|"
+                          r"year|month|quarter|is\s+why))", re.IGNORECASE)
+# A sentence before a list introduces it when it says so: "..., the following criteria:",
+# "The following apply to ...". Any other sentence before an item ("Make sure you
+# deliver feedback early.") is a neighbour, not the item's lead-in, and does not open.
+_INTRODUCES = re.compile(r":\s*$|\b(?:following|below|include|includes)\b", re.I)
 _LIST_ITEMS = 6  # a lead-in ending in ":" brings at most this many of its items
 # Weights of the fact score, set by hand on the dev side of eval/datasets/corpus_questions.jsonl:
 # the unit's own share of the focus words counts most; its headings and lead-in say which
@@ -280,7 +286,8 @@ def _comparison_table(compared: tuple[str, str], hits: Sequence[Hit]) -> DirectA
 
 def _lines(units: list[Unit], i: int) -> tuple[tuple[bool, tuple[Unit, ...]], ...]:
     """The chosen unit as answer lines: with the sentence it leans on, under its list's
-    lead-in, or followed by the list it introduces."""
+    lead-in (a table's header row, or a sentence introducing the list), or followed by
+    the list it introduces."""
     line = [units[i]]
     anchor = i
     if _leans(units[i].text) and _same_line(units, i):
@@ -288,7 +295,9 @@ def _lines(units: list[Unit], i: int) -> tuple[tuple[bool, tuple[Unit, ...]], ..
         line.insert(0, units[anchor])
     if units[anchor].item:
         lead = lead_in(units, anchor)
-        return ((False, (lead,)), (True, tuple(line))) if lead else ((True, tuple(line)),)
+        if lead is not None and (_ROW in units[anchor].text or _INTRODUCES.search(lead.text)):
+            return (False, (lead,)), (True, tuple(line))
+        return ((True, tuple(line)),)
     if units[i].text.rstrip().endswith(":") or (list_after(units, i) and not units[i].item
                                                and _announces_list(units, i)):
         return ((False, tuple(line)), *((True, (u,)) for u in list_after(units, i)))
