@@ -174,7 +174,8 @@ class ExtractiveAnswerer:
             if direct is None and not opening and pool:
                 # The best sentence that answers (not a pointer elsewhere, not the scene,
                 # of the question's shape) opens the answer; with none, a lead line does.
-                first = pick_opener(pool, lambda c: c.quote.text, analysis)
+                first = pick_opener(pool, lambda c: c.quote.text, lambda c: c.score,
+                                    lambda c: c.quote.chunk.url, analysis, _SECOND_RATIO)
                 if first is not None:
                     opening, pool = [(False, [first.quote])], [c for c in pool if c is not first]
                 else:

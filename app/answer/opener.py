@@ -6,8 +6,8 @@ sets up the situation the question already names ("Sometimes a developer will pu
 on a code review.") never opens, however well it scores. The question's shape says
 what an opener must do: a how-to question opens with advice ("they should continue to
 advocate for the change"), a "when should ...?" question with a condition ("Pivoting a
-project is appropriate when ..."). When no candidate of that shape is among the kept
-points, the best one that at least answers opens; when none does, no sentence opens.
+project is appropriate when ..."). When no candidate of that shape scores close to the
+best, the best one that at least answers opens; when none does, no sentence opens.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ _REFERS_ELSEWHERE = re.compile(
     r"|\bthe\s+following\s+(?:\w+\s+){0,2}(?:outline|describe|explain|list|cover|show)s?\b"
     r"|\bthe\s+following\s+(?:are|is)\b"
     r"|\bplease\s+read\b|\bread\s+more\b|\bhere\s+are\s+(?:some|a\s+few)\b"
+    # Another page named as the place to read: "... has a blog post where he describes ...".
+    r"|\b(?:has|wrote|written|published)\s+(?:a|an)\s+(?:\w+\s+)?(?:blog\s+)?post\b"
     # A resource recommended, not the answer: "Teams may find this mural template helpful".
     r"|\b(?:may|might|will|could)\s+find\s+(?:this|these|the|our)\b.{0,60}\b(?:helpful|useful)\b",
     re.IGNORECASE,
@@ -109,10 +111,23 @@ def fits_shape(analysis: QuestionAnalysis | None, sentence: str) -> bool:
 
 
 def pick_opener(
-    ranked: Sequence[T], text_of: Callable[[T], str], analysis: QuestionAnalysis | None
+    ranked: Sequence[T],
+    text_of: Callable[[T], str],
+    score_of: Callable[[T], float],
+    source_of: Callable[[T], str],
+    analysis: QuestionAnalysis | None,
+    ratio: float,
 ) -> T | None:
-    """The best-ranked candidate that may open and has the question's shape; else the best
-    that may open; None when every candidate points elsewhere or sets the scene."""
+    """The best-ranked candidate that may open and has the question's shape, if it comes
+    from the page of the best one that may open and scores `ratio` of it or more; else
+    that best one; None when every candidate points elsewhere or sets the scene. (Page and
+    ratio keep a weaker sentence from another page from opening only because it is
+    phrased as advice.)"""
     openers = [c for c in ranked if may_open(text_of(c))]
-    return next((c for c in openers if fits_shape(analysis, text_of(c))),
-                openers[0] if openers else None)
+    if not openers:
+        return None
+    best = openers[0]
+    floor = score_of(best) * ratio
+    return next((c for c in openers
+                 if source_of(c) == source_of(best) and score_of(c) >= floor
+                 and fits_shape(analysis, text_of(c))), best)
