@@ -24,7 +24,7 @@ from app.terms import STOPWORDS, stem, terms, words
 
 AskedKind = Literal[
     "number", "duration", "name", "list", "yes_no", "definition", "comparison", "how_to",
-    "reason", "broad", "open",
+    "reason", "condition", "broad", "open",
 ]
 
 _DURATION = re.compile(
@@ -68,6 +68,21 @@ _HOW_TO = re.compile(
     re.IGNORECASE,
 )
 _REASON = re.compile(r"^\s*why\b", re.IGNORECASE)
+# "When should a project pivot?": answered by the conditions, not by a date.
+_CONDITION = re.compile(
+    r"^\s*when\s+(?:should|must|can|could|would|do|does|is|are|might|may)\b", re.IGNORECASE
+)
+# "How often ...?" asks a frequency ("once a day"); every other duration question ("how
+# long", "how quickly", "within how many days") an amount of time ("30 minutes").
+_FREQUENCY = re.compile(r"\bhow\s+(?:often|frequently)\b", re.IGNORECASE)
+# "What is a trade study?" defines a short noun phrase; "What is the standard a reviewer
+# should apply when approving a change?" asks for more than a definition.
+_MAX_DEFINED_TERMS = 4
+_DEFINED = re.compile(
+    r"^\s*what\s+(?:is|are)\s+(?:(?:a|an|the)\s+)?(?P<what>[^?]+?)\s*\??$"
+    r"|^\s*what\s+does\s+(?P<mean>.+?)\s+mean\b|^\s*define\s+(?P<define>[^?]+)",
+    re.IGNORECASE,
+)
 # "What are the requirements to become an approver?": answered by a list after its lead-in.
 _LIST = re.compile(
     r"^\s*(?:what|which)\s+(?:are|were)\s+(?:the\s+)?(?:\w+\s+)?(?:requirements|criteria|steps|"
@@ -97,7 +112,8 @@ IMMIGRATION_WORDS = frozenset(
 )
 _SHAPES: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
     ("duration", _DURATION), ("number", _NUMBER), ("name", _NAME), ("list", _LIST),
-    ("reason", _REASON), ("how_to", _HOW_TO), ("definition", _DEFINITION), ("yes_no", _YES_NO),
+    ("reason", _REASON), ("condition", _CONDITION), ("how_to", _HOW_TO),
+    ("definition", _DEFINITION), ("yes_no", _YES_NO),
 )
 _FIGURE = re.compile(r"\d")
 _LEADING = frozenset({"what", "how", "why", "when", "where", "who", "which", "is", "are",
@@ -118,6 +134,24 @@ class QuestionAnalysis:
     def wants_fact(self) -> bool:
         """A number, a duration or a name: one sentence, list item or table row answers it."""
         return self.kind in ("number", "duration", "name", "list")
+
+    @property
+    def asks_length(self) -> bool:
+        """A duration question asking for an amount of time ("how long should it be?" ->
+        "30 minutes"), not for a frequency ("how often" -> "once a day")."""
+        return self.kind == "duration" and not _FREQUENCY.search(self.text)
+
+    @property
+    def defined(self) -> tuple[str, ...]:
+        """The stemmed terms of the noun phrase a definition question asks about, in order
+        ("What is a design decision log?" -> design, decision, log); empty when the
+        question is no definition or names more than a short phrase."""
+        if self.kind != "definition":
+            return ()
+        match = _DEFINED.search(self.text)
+        phrase = next((g for g in match.groups() if g), "") if match else ""
+        found = tuple(dict.fromkeys(terms(phrase)))
+        return found if len(found) <= _MAX_DEFINED_TERMS else ()
 
     @property
     def asks_money(self) -> bool:

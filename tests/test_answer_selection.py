@@ -2,7 +2,9 @@
 
 A small handbook written for these tests (tests/pages/answers: an incident-command page
 with a criteria list, a levels page with a table, an interview with its questions and a
-byline) is ingested into a real Chroma store with the real model, and asked through the
+byline, a pager-review page with a pointer to a list and a length beside a frequency, a
+page defining two terms in two ways, three one-trait articles on on-call work) is ingested
+into a real Chroma store with the real model, and asked through the
 real service and checker.
 """
 
@@ -141,3 +143,65 @@ def test_sources_are_numbered_by_article_with_a_quote_per_sentence(handbook):
             assert quote.quote.split()[0] in sentence.text
     assert len({q.quote for s in shared for q in s.quotes}) >= 2  # each keeps its own quote
     assert all(name.endswith(".md") for name in texts)
+
+
+def _answer_sections(answer: str) -> dict[str, list[str]]:
+    """Section heading -> its bullets."""
+    sections: dict[str, list[str]] = {}
+    heading = None
+    for line in answer.splitlines():
+        if line.startswith("### "):
+            heading = line[4:]
+            sections[heading] = []
+        elif line.startswith("- ") and heading is not None:
+            sections[heading].append(line)
+    return sections
+
+
+def _opening(answer: str) -> str:
+    return next(line for line in answer.splitlines() if line.strip())
+
+
+def test_trait_answer_has_no_one_bullet_section(handbook):
+    # Three articles each argue one trait, in one strong sentence and a few weaker ones.
+    response = _ask(handbook, "What do great on-call engineers do?")
+    assert response.answer.startswith("Here is what the sources say")
+    sections = _answer_sections(response.answer)
+    assert len(sections) >= 2, response.answer
+    assert all(len(bullets) >= 2 for bullets in sections.values()), response.answer
+    cited = {c.url.rsplit("/", 1)[-1] for c in response.citations}
+    assert len(cited & {"oncall-notes.md", "oncall-help.md", "oncall-alerts.md"}) >= 2, cited
+
+
+def test_definition_question_opens_with_the_definition(handbook):
+    # A sentence whose subject is the asked term, though a scene-setting sentence names
+    # decision records first.
+    record = _ask(handbook, "What is a decision record?")
+    assert _opening(record.answer).startswith("A decision record is a one-page note"), (
+        record.answer)
+    # A heading naming the term over the list of what it is.
+    spike = _ask(handbook, "What is a design spike?")
+    lines = [line for line in spike.answer.splitlines() if line.strip()]
+    assert lines[0] == "### Design spikes", spike.answer
+    assert lines[1].startswith("- Are short, time-boxed investigations"), spike.answer
+    assert spike.citation_check["passed"]
+
+
+def test_a_cross_reference_never_opens_an_answer(handbook):
+    response = _ask(handbook, "How is the pager handed over at the end of a shift?")
+    opening = _opening(response.answer)
+    assert "listed below" not in opening, response.answer
+    # The steps themselves answer, and the pointer to them is not quoted at all.
+    assert "incoming engineer" in opening, response.answer
+    quotes = [q.quote for c in response.citations for q in c.quotes]
+    assert quotes and not any("listed below" in q for q in quotes), quotes
+
+
+def test_follow_up_opens_with_the_asked_quantity(handbook):
+    history = [ChatTurn(role="user", content="What does the weekly pager review cover?"),
+               ChatTurn(role="assistant", content="Every page the team received [1].")]
+    response = _ask(handbook, "How long does it take?", history)
+    assert "pager review" in (response.standalone_question or "")
+    # "every Monday" is when it happens; the question asks how long it lasts.
+    assert "twenty minutes" in _opening(response.answer), response.answer
+    assert response.relevance and response.relevance.answers_question

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.answer.opener import may_open
 from app.answer.quotes import Quote, is_byline, leans_back, sentences
 from app.question import QuestionAnalysis
 from app.retrieve import Hit
@@ -27,16 +28,21 @@ from ingest.records import Chunk
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
                  r"twenty|thirty|dozen|hundred|thousand|half|twice|once|single")
 _FIGURE = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
-_DURATION = re.compile(
+# An amount of time ("30 minutes", "1.5 hours", "five business days") ...
+_AMOUNT_OF_TIME = (
     rf"(?:\d+(?:[.,]\d+)?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?|\b(?:{_NUMBER_WORDS}|a|an|a few|several)\b)"
     r"\s*[-\s]?(?:business\s+|working\s+|calendar\s+)?(?:m|min|minutes?|hours?|hrs?|days?|"
     r"weeks?|months?|years?|quarters?|sprints?)\b"
-    r"|\b(?:daily|weekly|bi-weekly|biweekly|monthly|quarterly|yearly|annually|"
+)
+# ... or a frequency ("once a day", "every week", "Thursdays").
+_FREQUENCY = (
+    r"\b(?:daily|weekly|bi-weekly|biweekly|monthly|quarterly|yearly|annually|"
     r"every\s+(?:other\s+|few\s+|\d+\s+|two\s+|three\s+)?(?:day|week|month|quarter|year|"
     r"sprint|morning|hour|minute)s?|"
-    r"once\s+(?:a|per)\s+\w+|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?)\b",
-    re.IGNORECASE,
+    r"once\s+(?:a|per)\s+\w+|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?)\b"
 )
+_DURATION = re.compile(f"{_AMOUNT_OF_TIME}|{_FREQUENCY}", re.IGNORECASE)
+_LENGTH = re.compile(_AMOUNT_OF_TIME, re.IGNORECASE)
 _UNIT = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|quarters?)\b", re.I)
 _NAME = re.compile(r"(?<=\w\s)[A-Z][\w’'-]+|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?\b")
 _BULLET_LINE = re.compile(r"(?:^|\n)[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$")
@@ -46,8 +52,14 @@ _ROW = " | "  # a table row in pipe form: "- Member | Active contributor | ..."
 # "- Level: L2; Typical years at level: 2-3; Scope: ...".
 _KEYED_ROW = re.compile(r"^\s*(?:[-*+]\s+)?[^:;\n]{1,60}: [^;\n]*;\s*[^:;\n]{1,60}: ")
 # A sentence pointing at its neighbour: "Expect that this will take ...".
-_POINTS_BACK = re.compile(r"^(?:\S+\s+){0,4}(?:this|these|that|those|it)\b(?!\s+(?:week|year|"
-                          r"month|quarter|is\s+why))", re.IGNORECASE)
+# "That" points back only as the first word: "We strongly recommend that ..." joins a
+# clause, it names nothing before it.
+_POINTS_BACK = re.compile(r"^(?:that\b|(?:\S+\s+){0,4}(?:this|these|those|it)\b)(?!\s+(?:week|"
+                          r"year|month|quarter|is\s+why))", re.IGNORECASE)
+# A sentence before a list introduces it when it says so: "..., the following criteria:",
+# "The following apply to ...". Any other sentence before an item ("Make sure you
+# deliver feedback early.") is a neighbour, not the item's lead-in, and does not open.
+_INTRODUCES = re.compile(r":\s*$|\b(?:following|below|include|includes)\b", re.I)
 _LIST_ITEMS = 6  # a lead-in ending in ":" brings at most this many of its items
 # Weights of the fact score, set by hand on the dev side of eval/datasets/corpus_questions.jsonl:
 # the unit's own share of the focus words counts most; its headings and lead-in say which
@@ -159,7 +171,10 @@ def list_after(units: Sequence[Unit], i: int) -> list[Unit]:
 
 
 def carries(kind: str, text: str) -> bool:
-    """Whether a unit carries the asked type: a figure, a duration or a name."""
+    """Whether a unit carries the asked type: a figure, a duration (a `length` is one that
+    is an amount of time, not a frequency) or a name."""
+    if kind == "length":
+        return bool(_LENGTH.search(text))
     if kind == "duration":
         return bool(_DURATION.search(text))
     if kind == "number":
@@ -176,7 +191,7 @@ def carries_under(kind: str, text: str, header: str = "") -> bool:
         return True
     if not header or not _FIGURE.search(text):
         return False
-    return bool(_UNIT.search(header)) if kind == "duration" else kind == "number"
+    return bool(_UNIT.search(header)) if kind in ("duration", "length") else kind == "number"
 
 
 def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnswer | None:
@@ -188,6 +203,8 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
     if not analysis.wants_fact or not analysis.focus:
         return None
     counted = _counted_noun(analysis.text)
+    # "How long should it be?" is answered by "30 minutes", not by "every week".
+    asked = "length" if analysis.asks_length else analysis.kind
     best: tuple[float, list[Unit], int] | None = None
     chunks = list({h.chunk.id: h.chunk for h in hits}.values())
     share = _weighted_overlap(analysis.focus, chunks)
@@ -217,7 +234,7 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
             # A keyed row's column names count as its header (context), as a header row's
             # do for a pipe row; only its cell values are its own words.
             own = share(term_set(_row_values(text) if keyed else text))
-            if own == 0.0 or not _quotable(text):  # the cheap test first
+            if own == 0.0 or not _quotable(text) or not may_open(text):  # the cheap test first
                 continue
             anchor = i - 1 if _leans(text) and _same_line(units, i) else i
             lead = lead_in(units, anchor) if units[anchor].item else None
@@ -225,7 +242,7 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
             # Typical years at level" is a duration; a keyed row carries its own headers.
             header = (" ".join(_row_cells(text)) if keyed
                       else lead.text if lead is not None and _ROW in text else "")
-            if not carries_under(analysis.kind, text, header):
+            if not carries_under(asked, text, header):
                 continue
             context = (headings | (term_set(lead.text) if lead else frozenset())
                        | (term_set(header) if keyed else frozenset()))
@@ -269,7 +286,8 @@ def _comparison_table(compared: tuple[str, str], hits: Sequence[Hit]) -> DirectA
 
 def _lines(units: list[Unit], i: int) -> tuple[tuple[bool, tuple[Unit, ...]], ...]:
     """The chosen unit as answer lines: with the sentence it leans on, under its list's
-    lead-in, or followed by the list it introduces."""
+    lead-in (a table's header row, or a sentence introducing the list), or followed by
+    the list it introduces."""
     line = [units[i]]
     anchor = i
     if _leans(units[i].text) and _same_line(units, i):
@@ -277,7 +295,9 @@ def _lines(units: list[Unit], i: int) -> tuple[tuple[bool, tuple[Unit, ...]], ..
         line.insert(0, units[anchor])
     if units[anchor].item:
         lead = lead_in(units, anchor)
-        return ((False, (lead,)), (True, tuple(line))) if lead else ((True, tuple(line)),)
+        if lead is not None and (_ROW in units[anchor].text or _INTRODUCES.search(lead.text)):
+            return (False, (lead,)), (True, tuple(line))
+        return ((True, tuple(line)),)
     if units[i].text.rstrip().endswith(":") or (list_after(units, i) and not units[i].item
                                                and _announces_list(units, i)):
         return ((False, tuple(line)), *((True, (u,)) for u in list_after(units, i)))

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.answer.cues import cues_of, is_narrative
-from app.answer.direct import DirectAnswer, direct_answer
+from app.answer.definition import definition
+from app.answer.direct import Unit, direct_answer
 from app.answer.draft import AnswerMode, Draft, DraftCitation
 from app.answer.headings import (
-    content_name,
     section_name,
     story_part,
     story_section_name,
@@ -36,12 +36,13 @@ from app.answer.headings import (
     trait_name,
 )
 from app.answer.lead import lead_line
+from app.answer.opener import pick_opener, refers_elsewhere
 from app.answer.quotes import Quote, answer_quotes, every_quote, is_byline
 from app.answer.scoring import QuestionProfile, chunk_words, score, trait_eligible
 from app.answer.vectors import QuoteVectors
 from app.question import analyse
 from app.retrieve import Hit, Retrieval
-from app.terms import jaccard
+from app.terms import jaccard, term_set
 from ingest.embed import Embedder
 
 __all__ = ["ExtractiveAnswerer", "trait_name"]
@@ -50,6 +51,9 @@ _KEEP_RATIO = 0.7  # a sentence must score this share of the best one to be used
 _SECOND_RATIO = 0.8  # ... and this share to be a section's second or third point
 _NARROW_POINTS, _NARROW_RATIO = 4, 0.8  # "by how much ...?": the fact and a little context
 _FACT_SUPPORT = 2  # after a direct answer, at most this many points from its article
+# A section gathering lone points by content stops at this many: a longer list under one
+# heading reads as a pile again (the trait and heading sections hold two or three).
+_MAX_GROUP = 4
 
 # Trait answers. Scores there are differences of similarities (~0.2..0.6), so floors are
 # margins below the best rather than ratios of it.
@@ -133,20 +137,32 @@ class ExtractiveAnswerer:
                                      broad=retrieval.broad)
         # A fact question opens with the unit carrying the fact (see app.answer.direct).
         direct = direct_answer(analysis, retrieval.pool or retrieval.hits)
+        # A definition question opens with the source's definition (app.answer.definition).
+        defined = (definition(analysis, retrieval.pool or retrieval.hits)
+                   if direct is None else None)
         candidates = self._candidates(retrieval, profile)
         if direct is not None:
             # Supporting points for a fact come from the article that states it.
             url = direct.units[0].chunk.url
             candidates = [c for c in candidates
-                          if c.quote.chunk.url == url and not _inside(c, direct)]
+                          if c.quote.chunk.url == url and not _inside(c, direct.units)]
+        elif defined is not None:
+            candidates = [c for c in candidates if not _inside(c, list(defined.units))]
         scored = time.perf_counter()
         sections = self._trait_sections(candidates) if profile.traits and not direct else []
         if profile.story and not direct:
             sections = self._story_sections(candidates, profile.names)
+        story = profile.story and not direct and bool(sections)
         opening: list[tuple[bool, list[Quote]]] = []
+        opening_heading = ""
         lead = bool(sections)
         if direct is not None:
             opening = [(bullet, [u.quote() for u in units]) for bullet, units in direct.lines]
+        elif defined is not None and not sections:
+            # A heading over predicate items ("Engineering Feasibility Spikes" / "- Are
+            # ...") is quoted as it stands: the heading, then the items as bullets.
+            opening = [(bool(defined.heading), [u.quote()]) for u in defined.units]
+            opening_heading = defined.heading
         if not sections:
             # "By how much ...?" and "How big was the cohort?" after a question about it
             # are answered by a fact and a little context, not a survey.
@@ -155,12 +171,22 @@ class ExtractiveAnswerer:
             points = _FACT_SUPPORT if direct is not None else points
             floor = _NARROW_RATIO if narrow else _KEEP_RATIO
             pool = _distinct(candidates, points, floor)
-            if direct is None and pool:
-                # The best sentence answers the question directly: it opens the answer.
-                opening, pool = [(False, [pool[0].quote])], pool[1:]
-            sections = _tidy(self._sections(pool, points), single_ok=direct is not None)
-        draft = _render(retrieval.query, opening, _within(sections, retrieval.max_chunks),
-                        lead=lead)
+            if direct is None and not opening and pool:
+                # The best sentence that answers (not a pointer elsewhere, not the scene,
+                # of the question's shape) opens the answer; with none, a lead line does.
+                first = pick_opener(pool, lambda c: c.quote.text, lambda c: c.score,
+                                    lambda c: c.quote.chunk.url, analysis, _SECOND_RATIO)
+                if first is not None:
+                    opening, pool = [(False, [first.quote])], [c for c in pool if c is not first]
+                else:
+                    lead = True
+            sections = self._sections(pool, points)
+        # No one-bullet sections (after the chunk cap, which can empty a section by half)
+        # unless the answer is about one fact or tells a story step by step.
+        single_ok = direct is not None or story
+        sections = _tidy(_within(sections, retrieval.max_chunks), single_ok=single_ok)
+        draft = _render(retrieval.query, opening, sections, lead=lead,
+                        opening_heading=opening_heading)
         draft.timings_ms = {
             "embed_sentences": (scored - started) * 1000,
             "compose": (time.perf_counter() - scored) * 1000,
@@ -172,7 +198,8 @@ class ExtractiveAnswerer:
         quotes: list[tuple[Quote, float]] = []
         stories: dict[str, list[bool]] = {}
         for hit in hits:
-            found = answer_quotes(hit.chunk)
+            # A pointer to other text ("use the below guidance", "(see below)") is no point.
+            found = [q for q in answer_quotes(hit.chunk) if not refers_elsewhere(q.text)]
             if profile.traits:
                 stories.setdefault(hit.chunk.url, []).extend(is_narrative(q.text) for q in found)
                 found = [q for q in found if trait_eligible(q)]
@@ -241,7 +268,8 @@ class ExtractiveAnswerer:
             taken_urls.append(url)
             points = [first]
             taken.append(first)
-            for cand in by_url.pop(url):
+            group = by_url.pop(url)
+            for cand in group:
                 if len(points) >= self.trait_points:
                     break
                 if (cand is first or cand.score < first.score - _TRAIT_SECOND_MARGIN
@@ -249,9 +277,19 @@ class ExtractiveAnswerer:
                     continue
                 points.append(cand)
                 taken.append(cand)
+            if len(points) == 1:
+                # No one-bullet trait: the article argues one trait, so its next best
+                # point joins the first, even from below the trait floor.
+                second = next((c for c in ranked if c.quote.chunk.url == url
+                               and c is not first and not _repeats(c, taken)), None)
+                if second is not None:
+                    points.append(second)
+                    taken.append(second)
             sections.append((_article_label(first, candidates), points))
         if len(sections) < _MIN_TRAIT_SECTIONS:
             return []
+        # An article with one strong point makes a one-bullet section; `_tidy` (in
+        # `answer`) gives its point to the section saying most nearly the same thing.
         return [(name, sorted(points, key=_reading_order)) for name, points in sections]
 
     def _story_sections(
@@ -326,16 +364,31 @@ class ExtractiveAnswerer:
 
 
 def _within(sections: list[Section], max_chunks: int | None) -> list[Section]:
-    """The sections with only the points from the `max_chunks` chunks holding the best
-    points (the caller's top_k caps the chunks an answer cites); emptied sections go."""
+    """The sections that fit within `max_chunks` cited chunks (the caller's top_k caps
+    the chunks an answer cites), best section first. A section keeps its points whole
+    when they fit, else the ones from chunks already admitted or still fitting; a section
+    left with fewer than two of its several points goes, rather than standing as a
+    one-bullet section, unless nothing else fits."""
     if max_chunks is None:
         return sections
     allowed: set[str] = set()
-    for cand in sorted((c for _, group in sections for c in group), key=lambda c: -c.score):
-        if len(allowed) < max_chunks:
-            allowed.add(cand.quote.chunk.id)
-    kept = [(name, [c for c in group if c.quote.chunk.id in allowed]) for name, group in sections]
-    return [(name, group) for name, group in kept if group]
+    kept: list[Section] = []
+    for name, group in sections:
+        chunks = {c.quote.chunk.id for c in group}
+        if len(allowed | chunks) <= max_chunks:
+            allowed |= chunks
+            kept.append((name, group))
+            continue
+        fitting: list[_Candidate] = []
+        for cand in sorted(group, key=lambda c: -c.score):
+            chunk = cand.quote.chunk.id
+            if chunk in allowed or len(allowed) < max_chunks:
+                allowed.add(chunk)
+                fitting.append(cand)
+        # A lone point still answers when nothing else fits (top_k=1).
+        if fitting and (len(fitting) >= min(2, len(group)) or not kept):
+            kept.append((name, sorted(fitting, key=_reading_order)))
+    return kept
 
 
 def _distinct(
@@ -421,34 +474,60 @@ def _article_label(cand: _Candidate, candidates: list[_Candidate]) -> str:
 
 
 def _tidy(sections: list[Section], *, single_ok: bool) -> list[Section]:
-    """No one-bullet sections unless the answer is about one fact: single points are
-    gathered into one section named after what they say; a lone leftover is dropped
-    when other sections carry the answer."""
+    """No one-bullet sections unless the answer is about one fact: each lone point joins
+    the section whose points mean most nearly the same (mean cosine), the closest pair
+    first, so groups form by content; a group is named after the heading, among those its
+    points came under, that its points' words share most (`_group_name`). A lone point
+    with no section left under `_MAX_GROUP` points is dropped."""
     if single_ok or len(sections) < 2:
         return sections
-    full = [(name, group) for name, group in sections if len(group) > 1]
-    singles = [group[0] for _, group in sections if len(group) == 1]
-    if len(singles) >= 2:
-        full.append((content_name([c.quote.text for c in singles]), singles))
-    elif singles:
-        # A lone point joins a section from its own article, else stays as it is.
-        home = next((group for _, group in full
-                     if group[0].quote.chunk.url == singles[0].quote.chunk.url), None)
-        if home is not None:
-            home.append(singles[0])
-        else:
-            return sections
-    return full
+    groups = [(name, list(group)) for name, group in sections]
+    origin = {id(c): name for name, group in sections for c in group}
+    while len(groups) > 1:
+        singles = [i for i, (_, group) in enumerate(groups) if len(group) == 1]
+        if not singles:
+            break
+        best: tuple[float, int, int] | None = None
+        for i in singles:
+            point = groups[i][1][0]
+            for j, (_, group) in enumerate(groups):
+                if j == i or len(group) >= _MAX_GROUP:
+                    continue
+                near = float(np.mean([point.vector @ c.vector for c in group]))
+                if best is None or near > best[0]:
+                    best = (near, i, j)
+        if best is None:  # every other section is full: the lone points go
+            groups = [g for g in groups if len(g[1]) > 1] or groups[:1]
+            break
+        _, i, j = best
+        name, group = groups[j]
+        groups[j] = (name, [*group, groups[i][1][0]])
+        del groups[i]
+    return [(_group_name([origin[id(c)] for c in group], group),
+             sorted(group, key=_reading_order)) for _, group in groups]
 
 
-def _inside(cand: _Candidate, direct: DirectAnswer) -> bool:
-    """Whether a candidate overlaps a unit the direct answer already quotes, or says the
-    same words again elsewhere on the page (a summary line repeated under "The result")."""
-    said = {" ".join(u.text.split()).lower() for u in direct.units}
+def _group_name(names: list[str], group: list[_Candidate]) -> str:
+    """Of the names its points came under, the one most of them came under (a lone point
+    joining a section takes its name), then the one whose words the group's points share
+    most, then the best point's."""
+    ranked = sorted(zip(names, group, strict=True), key=lambda pair: -pair[1].score)
+
+    def weight(name: str) -> tuple[int, int]:
+        words = term_set(name)
+        return names.count(name), sum(bool(words & c.terms) for c in group)
+
+    return max((name for name, _ in ranked), key=weight)
+
+
+def _inside(cand: _Candidate, units: list[Unit]) -> bool:
+    """Whether a candidate overlaps a unit the opening already quotes, or says the same
+    words again elsewhere on the page (a summary line repeated under "The result")."""
+    said = {" ".join(u.text.split()).lower() for u in units}
     return " ".join(cand.quote.text.split()).lower() in said or any(
         u.chunk.url == cand.quote.chunk.url
         and u.chunk.start + u.start < cand.doc_span[1]
-        and cand.doc_span[0] < u.chunk.start + u.end for u in direct.units)
+        and cand.doc_span[0] < u.chunk.start + u.end for u in units)
 
 
 def _render(
@@ -457,10 +536,11 @@ def _render(
     sections: list[Section],
     *,
     lead: bool = False,
+    opening_heading: str = "",
 ) -> Draft:
     """Markdown: the opening lines (the direct answer: a lead-in and items, or one
-    sentence), or a lead line for a survey; then "### name" sections of "- sentence [n]"
-    bullets."""
+    sentence; under `opening_heading` when the source heads them), or a lead line for a
+    survey; then "### name" sections of "- sentence [n]" bullets."""
     if not sections and not opening:
         return Draft(_NOTHING_QUOTABLE + "\n", [], "extractive")
     lines: list[str] = []
@@ -473,6 +553,8 @@ def _render(
         return " ".join(f"{s} [{cid}]" for s in quote.sentence_texts())
 
     if opening:
+        if opening_heading:
+            lines.append(f"### {opening_heading}")
         for bullet, quotes in opening:
             text = " ".join(cite(q, 1.0) for q in quotes)
             lines.append(("- " if bullet else "") + text)
