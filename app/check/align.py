@@ -96,6 +96,15 @@ def align(
     )
 
 
+def best_lexical(claim: Features, sources: list[Sourced]) -> float | None:
+    """The best window's stem coverage: `align(...).lexical` without similarities, cheaply.
+
+    Enough to tell a near-verbatim quote (which needs no embedding) from a paraphrase.
+    """
+    scores = [coverage(claim, w) for _, index in sources for w in index.windows]
+    return max(scores) if scores else None
+
+
 def _cover(
     claim: Features, sources: list[Sourced]
 ) -> tuple[float, frozenset[str], tuple[Features, ...], int]:
