@@ -292,6 +292,14 @@ def test_equivalent_figures_negations_and_names_are_supported(checker, answer: s
     assert only(checker.check(answer, SOURCES)).verdict == "supported"
 
 
+def test_a_reworded_sentence_with_the_same_facts_is_supported(checker) -> None:
+    # Passive voice, "ones" for "engineers", "live incidents" for "while incidents were happening".
+    answer = "Junior engineers were paired with senior ones during live incidents [2]."
+    sentence = only(checker.check(answer, SOURCES))
+    assert sentence.verdict == "supported", sentence.message
+    assert sentence.best_source == 2
+
+
 def test_best_quote_is_an_exact_substring_of_the_best_source(checker) -> None:
     report = checker.check(
         "The engineer rebuilt on-call at Instagram, cutting alert fatigue in half [1].", SOURCES

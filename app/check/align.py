@@ -56,13 +56,14 @@ def align(
     """The alignment of `claim` with `sources`; None when the sources have no sentences."""
     best: tuple[float, float, CitationId, SourceIndex, Window] | None = None
     cosines: list[float] = []
+    # This claim's similarities by sentence text, looked up once per sentence, not per window.
+    mine = {sentence: v for (text, sentence), v in sims.items() if text == claim.text}
     for source_id, index in sources:
+        by_sentence = [mine.get(index.quote(s)) for s in index.sentences] if mine else []
         for window in index.windows:
             lexical = coverage(claim, window)
             window_sims = [
-                sims[key]
-                for i in window.sentences
-                if (key := (claim.text, index.quote(index.sentences[i]))) in sims
+                v for i in window.sentences if by_sentence and (v := by_sentence[i]) is not None
             ]
             if len(window.sentences) == 1:
                 cosines.extend(window_sims)
@@ -95,6 +96,15 @@ def align(
     )
 
 
+def best_lexical(claim: Features, sources: list[Sourced]) -> float | None:
+    """The best window's stem coverage: `align(...).lexical` without similarities, cheaply.
+
+    Enough to tell a near-verbatim quote (which needs no embedding) from a paraphrase.
+    """
+    scores = [coverage(claim, w) for _, index in sources for w in index.windows]
+    return max(scores) if scores else None
+
+
 def _cover(
     claim: Features, sources: list[Sourced]
 ) -> tuple[float, frozenset[str], tuple[Features, ...], int]:
@@ -122,16 +132,21 @@ def _cover(
 
 def weighted_coverage(claim: Features, window: Window, sources: list[Sourced]) -> float:
     """Coverage where each stem weighs log(1 + sentences / sentences containing it)."""
-    if not claim.stems:
-        return 0.0
+    return _weighted(claim, window, stem_weights(claim, sources))
+
+
+def stem_weights(claim: Features, sources: list[Sourced]) -> dict[str, float]:
+    """Each claim stem's rarity weight in `sources`: log(1 + sentences / sentences with it)."""
     n = sum(len(index.sentences) for _, index in sources) or 1
+    return {
+        s: math.log(1 + n / (1 + sum(index.frequency.get(s, 0) for _, index in sources)))
+        for s in claim.stems
+    }
 
-    def weight(s: str) -> float:
-        df = sum(index.frequency.get(s, 0) for _, index in sources)
-        return math.log(1 + n / (1 + df))
 
-    total = sum(weight(s) for s in claim.stems)
-    hit = sum(weight(s) for s in claim.stems & window.features.stems)
+def _weighted(claim: Features, window: Window, weights: Mapping[str, float]) -> float:
+    total = sum(weights.values())
+    hit = sum(weights[s] for s in claim.stems & window.features.stems)
     return hit / total if total else 0.0
 
 
@@ -140,8 +155,9 @@ def candidates(claim: Features, sources: list[Sourced], k: int) -> set[str]:
     out: set[str] = set()
     for source in sources:
         _, index = source
+        weights = stem_weights(claim, [source])
         ranked = sorted(
-            ((weighted_coverage(claim, w, [source]), index.quote(w)) for w in index.sentences),
+            ((_weighted(claim, w, weights), index.quote(w)) for w in index.sentences),
             reverse=True,
         )
         out |= {quote for score, quote in ranked[:k] if score > 0}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.check.align import Alignment, Sourced, align, candidates
+from app.check.align import Alignment, Sourced, align, best_lexical, candidates
 from app.check.atoms import atomic_parts
 from app.check.evidence import (
     antonym_issue,
@@ -160,8 +160,8 @@ class OfflineJudge:
         plan = _Plan(query, claim, parts, cited, others)
         if self.cache is None:
             return plan
-        whole = align(claim, cited, {}, self.t.semantic_weight)
-        if whole is not None and whole.lexical >= self.t.verbatim:
+        lexical = best_lexical(claim, cited)
+        if lexical is not None and lexical >= self.t.verbatim:
             return plan
         plan.semantic.add(claim.text)
         plan.candidates |= candidates(claim, cited, self.t.cited_candidates)
