@@ -78,16 +78,20 @@ def warmup_chunks(chunks: int, seed: int = 5) -> tuple[list[Chunk], int, str]:
 
 
 def _store(settings: Settings, chunks: list[Chunk], dim: int) -> None:
+    """Write the chunks with random unit vectors, in Chroma's largest batches."""
+    from eval.bench_query import open_collection
     from ingest.store import ChromaStore
 
-    store = ChromaStore.from_settings(settings)
+    ChromaStore.from_settings(settings)  # creates the collection as the service expects it
+    client, collection = open_collection(settings)
     rng = np.random.default_rng(0)
-    by_url: dict[str, list[Chunk]] = {}
-    for chunk in chunks:
-        by_url.setdefault(chunk.url, []).append(chunk)
-    for url, page in by_url.items():
-        vectors = rng.standard_normal((len(page), dim)).astype(np.float32)
-        store.replace_document(url, page, vectors / np.linalg.norm(vectors, axis=1)[:, None])
+    batch = client.get_max_batch_size()
+    for i in range(0, len(chunks), batch):
+        part = chunks[i : i + batch]
+        vectors = rng.standard_normal((len(part), dim)).astype(np.float32)
+        collection.add(ids=[c.id for c in part], documents=[c.text for c in part],
+                       metadatas=[c.metadata() for c in part],
+                       embeddings=vectors / np.linalg.norm(vectors, axis=1)[:, None])
 
 
 def _raw_rate(embedder: Embedder, sentences: list[str]) -> float:
