@@ -240,11 +240,12 @@ class HybridRetriever:
         lexical = self._keyword_search(index, terms(query), mask, pool)
         clock.lap("bm25")
 
+        analysis: QuestionAnalysis | None = None
         if len(parts) == 1:
             # With filters, "covered" means covered by the sources the user allowed.
             best = max((s for _, s in dense), default=0.0)
             evidence = [c for c, _ in dense[:5]] + [c for c, _ in lexical[:5]]
-            asked = analyse(question)
+            asked = analysis = analyse(question)  # one part: the query is the question
             missing = unaddressed(asked, evidence)
             unknown = unknown_key_terms(query, index.vocabulary)
             confident = best >= self.settings.min_retrieval_score + _CONFIDENT_MARGIN
@@ -286,7 +287,7 @@ class HybridRetriever:
             broad=broad,
             pool=pool_hits,
             max_chunks=top_k,
-            analysis=analyse(query),
+            analysis=analysis or analyse(query),
         )
 
     def _dense_search(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:

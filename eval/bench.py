@@ -45,6 +45,9 @@ def register(subparsers) -> None:
     p.add_argument("--questions", type=_positive, default=200, help="questions per size")
     p.add_argument("--reuse", action="store_true",
                    help="reuse the stores of an earlier run when their inputs are unchanged")
+    p.add_argument("--cache", type=Path,
+                   help="where stores and generated vectors are kept "
+                   "(default: careerqa-bench-query in the temp dir)")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_query)
     p = sub.add_parser("warmup", help="sentence warm-up of a store of distinct sentences vs "
@@ -117,10 +120,10 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.bench_query import run
+    from eval.bench_query import CACHE_ROOT, run
 
     print(json.dumps(run(sizes=args.sizes, questions=args.questions, out=args.out,
-                         reuse=args.reuse), indent=2))
+                         reuse=args.reuse, cache=args.cache or CACHE_ROOT), indent=2))
     return 0
 
 
