@@ -45,6 +45,7 @@ def test_no_command_prints_help_and_exits_2(capsys):
         (["bench", "ingest", "--repeats", "0"], "argument --repeats: must be at least 1"),
         (["bench", "embed", "--backends", "torch,gpu"], "backends are torch and onnx"),
         (["bench", "embed", "--batch-sizes", "16,0"], "must be at least 1, not 0"),
+        (["bench", "warmup", "--chunks", "0"], "argument --chunks: must be at least 1, not 0"),
     ],
 )
 def test_bad_bench_arguments_are_named_before_anything_runs(args, message, capsys):
