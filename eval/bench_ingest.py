@@ -184,12 +184,16 @@ def _ingest_with_sentence_stage(settings: Settings, embedder: Embedder, url: str
 def _site_chunk_texts(site: Path, settings: Settings) -> list[str]:
     """The embedding texts the pipeline will make of the generated pages (read from disk)."""
     from ingest.chunk import chunk_document
+    from ingest.errors import ExtractionError
     from ingest.extract import extract
     from ingest.records import Page
 
     texts = []
     for page in sorted(site.glob("p*.html")):
-        doc = extract(Page(url=f"http://127.0.0.1/{page.name}", body=page.read_bytes()))
+        try:
+            doc = extract(Page(url=f"http://127.0.0.1/{page.name}", body=page.read_bytes()))
+        except ExtractionError:
+            continue  # too little text: the pipeline skips the page too
         texts += [c.embedding_text() for c in
                   chunk_document(doc, settings.chunk_size, settings.chunk_overlap)]
     return texts
