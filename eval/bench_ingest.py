@@ -125,9 +125,9 @@ def run(pages: int | None = None, repeats: int = 2, settings: Settings | None = 
     url = f"http://127.0.0.1:{server.server_address[1]}/sitemap.xml"
     embedder = embedder_from_settings(settings)
     embedder.embed(["warm up the model"] * 8)
-    expected = _site_chunk_texts(site, settings)
     runs, loads = [], [os.getloadavg()[0]]
     try:
+        expected = _site_chunk_texts(site, settings)
         for n in range(repeats):
             runs.append(_one_repeat(settings, embedder, url, work / f"data{n}", expected))
             loads.append(os.getloadavg()[0])
