@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app.errors import install_error_handlers
-from app.metrics import Metrics
+from app.metrics import Metrics, RequestMetrics
 from app.parts import build_parts
 from app.rate_buckets import limiter_for
 from app.routes import ask, check, feedback, health, openai_compat, sources, widget
@@ -89,15 +88,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        app.state.metrics.requests.labels(path, str(response.status_code)).inc()
-        app.state.metrics.latency.labels(path).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
 
     # The last added is the outermost: CORS wraps the size limit, so that a browser on
     # another origin can read the 413 instead of seeing a bare network error.

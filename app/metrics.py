@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _STAGE_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10)
 
@@ -34,3 +37,32 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class RequestMetrics:
+    """Counts each HTTP request by route and status and times it to its response start.
+
+    A plain ASGI middleware: Starlette's `@app.middleware("http")` runs every request
+    through an extra task and memory streams, ~1 ms a request in `careerqa bench query`'s
+    in-process client (3.5 vs 4.5 ms for an echo route, interleaved, at load 19).
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def observed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # The router has put the matched route into the scope by now.
+                path = getattr(scope.get("route"), "path", "unmatched")
+                self.metrics.requests.labels(path, str(message["status"])).inc()
+                self.metrics.latency.labels(path).observe(time.perf_counter() - started)
+            await send(message)
+
+        await self.app(scope, receive, observed)

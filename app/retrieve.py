@@ -26,7 +26,8 @@ from app.keyword_index import KeywordIndex
 from app.keyword_index.memory import MemoryKeywordIndex
 from app.models import Filters
 from app.question import QuestionAnalysis, analyse, stems_of
-from app.terms import jaccard, overlap, term_set, terms
+from app.term_similarity import TermIds, jaccard_matrix
+from app.terms import overlap, term_set, terms
 from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.records import Chunk
@@ -113,6 +114,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._index: KeywordIndex = (keywords if keywords is not None
                                      else MemoryKeywordIndex.from_store(store))
+        self._term_ids = TermIds()
 
     @property
     def keywords(self) -> KeywordIndex:
@@ -162,18 +164,19 @@ class HybridRetriever:
         broad = lexical_weight < _BROAD_WEIGHT or asks_for_traits(query)
         depth = max(pool, _BROAD_DENSE) if broad else pool
         dense_n = max(25 * k, 200, depth) if filtered else depth
-        dense = [(c, s) for c, s in self.store.query(vector, dense_n) if matches(c, filters)]
+        dense = [(c, s) for c, s in self._dense_search(vector, dense_n) if matches(c, filters)]
         dense = dense[:depth]
         clock.lap("dense")
 
         lexical = self._keyword_search(index, terms(query), filters if filtered else None, pool)
         clock.lap("bm25")
 
+        analysis: QuestionAnalysis | None = None
         if len(parts) == 1:
             # With filters, "covered" means covered by the sources the user allowed.
             best = max((s for _, s in dense), default=0.0)
             evidence = [c for c, _ in dense[:5]] + [c for c, _ in lexical[:5]]
-            asked = analyse(question)
+            asked = analysis = analyse(question)  # one part: the query is the question
             missing = unaddressed(asked, evidence)
             unknown = unknown_key_terms(query, index.vocabulary)
             confident = best >= self.settings.min_retrieval_score + _CONFIDENT_MARGIN
@@ -192,14 +195,15 @@ class HybridRetriever:
         # A broad question (its words are everywhere) gets one chunk per article: each
         # article makes its own point. A question about one article may take half the slots.
         focus = None if broad else _focus(dense, lexical)
+        similar = self._similarity(fused, index.text_terms)  # shared by both passes
         hits = self._diversify(fused, k, focus, per_url=1 if broad else self.per_url,
-                               terms_of=index.text_terms)
+                               similar=similar)
         if broad:
             pool_hits = _article_pool(fused, hits, index, filters)
         else:
             start = _with_lead_article(hits, fused, index, focus, filters)
             pool_hits = self._diversify(fused, len(start) + k, focus, per_url=_POOL_PER_URL,
-                                        terms_of=index.text_terms, focus_cap=0, start=start)
+                                        similar=similar, focus_cap=0, start=start)
         clock.lap("rank")
         timings["total"] = sum(timings.values())
         return Retrieval(
@@ -214,8 +218,22 @@ class HybridRetriever:
             broad=broad,
             pool=pool_hits,
             max_chunks=top_k,
-            analysis=analyse(query),
+            analysis=analysis or analyse(query),
         )
+
+    def _dense_search(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
+        """The store's n nearest chunks to `vector`, best first, with cosine similarity.
+
+        The store returns ids and distances only; the chunks come from those the keyword
+        index holds in memory (all of them for bm25s), and only the others are read from
+        the store.
+        """
+        found = self.store.nearest(vector, n)
+        known = self._index.held()
+        missing = [cid for cid, _ in found if cid not in known]
+        fetched = {c.id: c for c in self.store.get(missing)} if missing else {}
+        return [(known.get(cid) or fetched[cid], score) for cid, score in found
+                if cid in known or cid in fetched]
 
     def _keyword_search(
         self, index: KeywordIndex, query_terms: list[str], filters: Filters | None, n: int
@@ -248,7 +266,7 @@ class HybridRetriever:
         best = 0.0
         index = self._index
         for i, part in enumerate(parts):
-            found = self.store.query(vectors[i], 3)
+            found = self._dense_search(vectors[i], 3)
             score = max((s for _, s in found), default=0.0)
             best = max(best, score)
             evidence = [c for c, _ in found]
@@ -291,6 +309,16 @@ class HybridRetriever:
             for cid in ranked
         ]
 
+    def _similarity(
+        self, ranked: list[Hit], terms_of: dict[str, frozenset[str]] | None = None
+    ) -> np.ndarray:
+        """Term Jaccard between every two of `ranked`, from `terms_of` or the chunk text."""
+        known = terms_of or {}
+        ids = [self._term_ids.of(h.chunk.id,
+                                 lambda h=h: known.get(h.chunk.id) or term_set(h.chunk.text))
+               for h in ranked]
+        return jaccard_matrix(ids)
+
     def _diversify(
         self,
         ranked: list[Hit],
@@ -298,7 +326,7 @@ class HybridRetriever:
         focus: str | None,
         per_url: int,
         *,
-        terms_of: dict[str, frozenset[str]] | None = None,
+        similar: np.ndarray | None = None,
         focus_cap: int | None = None,
         start: Sequence[Hit] = (),
     ) -> list[Hit]:
@@ -307,43 +335,46 @@ class HybridRetriever:
         The `focus` article, the one both retrievers put at the top, may take up to half
         the slots (or `focus_cap`): "how did the Portal team ..." needs several chunks of
         one case study. `start` hits are kept first, in order, and count towards the caps.
+        `similar` is `_similarity(ranked)`, when the caller has it already.
         """
         if not ranked:
             return list(start)
-        top = ranked[0].score
-        known = terms_of or {}
-        term_sets = [known.get(h.chunk.id) or term_set(h.chunk.text) for h in ranked]
+        similar = self._similarity(ranked) if similar is None else similar
         focus_cap = max(per_url, k // 2) if focus_cap is None else focus_cap
+        urls: dict[str, int] = {}
+        url_of = np.fromiter((urls.setdefault(h.chunk.url, len(urls)) for h in ranked),
+                             dtype=np.int64, count=len(ranked))
+        cap = np.full(len(urls), per_url)
+        if focus in urls:
+            cap[urls[focus]] = max(per_url, focus_cap)
+        scores = np.fromiter((h.score for h in ranked), dtype=np.float64, count=len(ranked))
+        # The same arithmetic, in the same order, as a scalar loop: ties go to the better rank.
+        relevance = _MMR_LAMBDA * scores / ranked[0].score
         chosen: list[Hit] = []
-        taken: Counter[str] = Counter()
-        similarity = [0.0] * len(ranked)  # to the most similar chosen chunk, kept up to date
-        open_ = set(range(len(ranked)))
+        taken = np.zeros(len(urls), dtype=np.int64)
+        similarity = np.zeros(len(ranked))  # to the most similar chosen chunk
+        open_ = np.ones(len(ranked), dtype=bool)
         position = {h.chunk.id: i for i, h in enumerate(ranked)}
 
         def take(i: int | None, hit: Hit) -> None:
             chosen.append(hit)
-            taken[hit.chunk.url] += 1
-            if i is None:
+            if i is None:  # not in `ranked`: counts towards its URL's cap, if ranked has it
+                if hit.chunk.url in urls:
+                    taken[urls[hit.chunk.url]] += 1
                 return
-            open_.discard(i)
-            for j in open_:
-                similarity[j] = max(similarity[j], jaccard(term_sets[i], term_sets[j]))
+            taken[url_of[i]] += 1
+            open_[i] = False
+            np.maximum(similarity, similar[i], out=similarity)
 
         for hit in start:
             take(position.get(hit.chunk.id), hit)
-        while open_ and len(chosen) < k:
-            best_i, best_value = -1, -1.0
-            for i in sorted(open_):
-                url = ranked[i].chunk.url
-                cap = max(per_url, focus_cap) if url == focus else per_url
-                if taken[url] >= cap or similarity[i] >= _NEAR_DUPLICATE:
-                    continue
-                value = _MMR_LAMBDA * ranked[i].score / top - (1 - _MMR_LAMBDA) * similarity[i]
-                if value > best_value:
-                    best_i, best_value = i, value
-            if best_i < 0:
+        while len(chosen) < k:
+            allowed = open_ & (taken[url_of] < cap[url_of]) & (similarity < _NEAR_DUPLICATE)
+            if not allowed.any():
                 break
-            take(best_i, ranked[best_i])
+            value = relevance - (1 - _MMR_LAMBDA) * similarity
+            best = int(np.argmax(np.where(allowed, value, -np.inf)))
+            take(best, ranked[best])
         return chosen
 
 

@@ -13,7 +13,7 @@ from eval.datasets import DEFAULT_QUESTIONS
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "bench", help="benchmarks: ingest throughput, query latency",
+        "bench", help="benchmarks: ingest throughput, query latency, warm-up",
         description="Benchmarks that report medians and ratios against a baseline run in "
         "the same process. They take minutes; they are not part of the tests.")
     sub = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
@@ -46,6 +46,9 @@ def register(subparsers) -> None:
     p.add_argument("--questions", type=_positive, default=200, help="questions per size")
     p.add_argument("--reuse", action="store_true",
                    help="reuse the stores of an earlier run when their inputs are unchanged")
+    p.add_argument("--cache", type=Path,
+                   help="where stores and generated vectors are kept "
+                   "(default: careerqa-bench-query in the temp dir)")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_query)
     p = sub.add_parser("keywords", help="bm25s vs the database keyword index: recall, MRR, "
@@ -72,6 +75,13 @@ def register(subparsers) -> None:
     p.add_argument("--rebuild", action="store_true", help="rebuild stores of an earlier run")
     p.add_argument("--out", type=Path, help="write the JSON result here")
     p.set_defaults(func=_scale)
+    p = sub.add_parser("warmup", help="sentence warm-up of a store of distinct sentences vs "
+                       "the raw model; time to ready and memory")
+    p.add_argument("--chunks", type=_positive, default=10_000, help="chunks in the store")
+    p.add_argument("--raw-sample", type=_positive, default=1_000,
+                   help="sentences the raw model embeds, before and after the warm-up")
+    p.add_argument("--out", type=Path, help="write the JSON result here")
+    p.set_defaults(func=_warmup)
     p = sub.add_parser("check", help="citation check latency, cold and warm, vs raw embedding")
     from eval.bench_check import add_arguments
 
@@ -150,10 +160,18 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.bench_query import run
+    from eval.bench_query import CACHE_ROOT, run
 
     print(json.dumps(run(sizes=args.sizes, questions=args.questions, out=args.out,
-                         reuse=args.reuse), indent=2))
+                         reuse=args.reuse, cache=args.cache or CACHE_ROOT), indent=2))
+    return 0
+
+
+def _warmup(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench_warmup import run
+
+    print(json.dumps(run(chunks=args.chunks, raw_sample=args.raw_sample, settings=settings,
+                         out=args.out), indent=2))
     return 0
 
 

@@ -48,7 +48,7 @@ from ingest.records import Chunk, chunk_id, content_hash
 
 CACHE_ROOT = Path(tempfile.gettempdir()) / "careerqa-bench-query"
 DEFAULT_SIZES = [1_000, 10_000, 50_000]
-TARGETS = {"median_ms_at_10k": 60.0, "checker_median_ms": 20.0, "ratio_ours_to_baseline": 1.5}
+TARGETS = {"median_ms_at_10k": 40.0, "checker_median_ms": 20.0, "ratio_ours_to_baseline": 1.3}
 
 _SEED = 11
 _MIN_WORDS, _MAX_WORDS = 60, 90

@@ -24,6 +24,10 @@ class VectorStore(Protocol):
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]: ...
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]: ...
+
+    def get(self, ids: list[str]) -> list[Chunk]: ...
+
     def all_chunks(self) -> list[Chunk]: ...
 
     def count(self) -> int: ...
@@ -132,6 +136,21 @@ class ChromaStore:
         ):
             out.append((Chunk.from_stored(cid, text, meta), 1.0 - float(dist)))
         return out
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ids and cosine similarities of the k nearest chunks, best first.
+
+        Without documents and metadata: reading them from SQLite was most of a query's
+        time (5.2 vs 1.5 ms at k=32, 14.5 vs 2.4 ms at k=128, over 10k chunks), and a
+        caller that already holds the chunks (the retriever) only needs their ids.
+        """
+        res = self._col.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=k,
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(dist))
+                for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def all_chunks(self) -> list[Chunk]:
         # Paged: one unbounded get() of ~50k records exceeds SQLite's variable limit.

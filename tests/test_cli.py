@@ -52,6 +52,7 @@ def test_no_command_prints_help_and_exits_2(capsys):
         (["bench", "scale", "--distinct-vectors", "x"], "--distinct-vectors: not a whole number"),
         (["bench", "keywords", "--questions", "/nonexistent.jsonl"], "no such file"),
         (["bench", "keywords", "--rounds", "0"], "argument --rounds: must be at least 1"),
+        (["bench", "warmup", "--chunks", "0"], "argument --chunks: must be at least 1, not 0"),
     ],
 )
 def test_bad_bench_arguments_are_named_before_anything_runs(args, message, capsys):

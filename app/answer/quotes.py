@@ -182,14 +182,18 @@ def _is_statement(sentence: str) -> bool:
             and not is_byline(sentence))
 
 
+@lru_cache(maxsize=50_000)
 def leans_back(sentence: str) -> bool:
     """Whether the sentence needs the one before it: a pointing opener ("They handed
-    ...") or a reference to something unquoted ("one of them")."""
+    ...") or a reference to something unquoted ("one of them"). Memoised: the scorer
+    asks it of every candidate of every answer."""
     return opens_with_reference(sentence) or bool(_OBJECT_ANAPHORA.search(sentence))
 
 
+@lru_cache(maxsize=50_000)
 def opens_with_reference(sentence: str) -> bool:
-    """ "They handed ...", "But ...", "This ...": meaningless without the sentence before."""
+    """ "They handed ...", "But ...", "This ...": meaningless without the sentence before
+    (memoised, as `leans_back`)."""
     first = re.sub(r"[^\w’']", "", sentence.split()[0]).lower()
     return first in DANGLING or bool(re.match(r"^(?:\S+\s+){1,3}also\b", sentence))
 

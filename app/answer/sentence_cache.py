@@ -145,7 +145,10 @@ class SentenceWarmer:
 
     def _pass(self) -> None:
         texts = chunk_sentences(self.chunks())
-        missing = missing_sentences(self.cache, texts)
+        # Similar lengths in one batch: the model pads every sentence to its batch's
+        # longest, and store order mixes 6-word and 40-word sentences (warm-up ran at
+        # 0.78 of the raw model's length-sorted rate over 14,450 sentences without it).
+        missing = sorted(missing_sentences(self.cache, texts), key=len)
         self.total, self.done = len(texts), len(texts) - len(missing)
         if missing:
             log.info("embedding %d sentences ahead of questions", len(missing))

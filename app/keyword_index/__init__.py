@@ -51,6 +51,10 @@ class KeywordIndex(Protocol):
         """The page's chunks in reading order."""
         ...
 
+    def held(self) -> Mapping[str, Chunk]:
+        """Chunks this process holds, by id: a dense hit found here needs no store read."""
+        ...
+
     def chunks(self) -> Iterable[Chunk]:
         """Every indexed chunk (the sentence warm-up reads them)."""
         ...

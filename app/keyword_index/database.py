@@ -102,6 +102,10 @@ class DatabaseKeywordIndex:
         self._articles[url] = self._remember(chunks)
         return chunks
 
+    def held(self) -> dict[str, Chunk]:
+        # Nothing is held: dense hits are read from the vector store by id.
+        return {}
+
     def chunks(self) -> Iterator[Chunk]:
         with self.db.reader() as connection:
             for row in keywords.all_chunks(connection):

@@ -35,6 +35,7 @@ class MemoryKeywordIndex:
         corpus = [terms(c.text + " " + " ".join(c.heading_path)) for c in chunks]
         # Text-only term sets, for diversity: computing them per query cost ~4 ms.
         self.text_terms = {c.id: term_set(c.text) for c in chunks}
+        self.by_id = {c.id: c for c in chunks}
         self.by_url: dict[str, list[Chunk]] = {}
         for chunk in sorted(chunks, key=lambda c: c.position):
             self.by_url.setdefault(chunk.url, []).append(chunk)
@@ -58,6 +59,9 @@ class MemoryKeywordIndex:
 
     def article(self, url: str) -> list[Chunk]:
         return self.by_url.get(url, [])
+
+    def held(self) -> dict[str, Chunk]:
+        return self.by_id
 
     def search(self, query_terms: list[str], n: int,
                filters: Filters | None = None) -> list[tuple[Chunk, float]]:
