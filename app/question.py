@@ -116,6 +116,10 @@ _SHAPES: tuple[tuple[AskedKind, re.Pattern[str]], ...] = (
     ("definition", _DEFINITION), ("yes_no", _YES_NO),
 )
 _FIGURE = re.compile(r"\d")
+# "How long ...?" asks for a duration: "long" is the question's shape, not its topic, and
+# as a focus word it drew "untouched after too long" over "Member for at least 3 months".
+_HOW_WORD = re.compile(r"\bhow\s+(?:long|often|soon|quickly|frequently|far|big|large|small|old)\b",
+                       re.IGNORECASE)
 _LEADING = frozenset({"what", "how", "why", "when", "where", "who", "which", "is", "are",
                       "do", "does", "did", "can", "should", "i", "and", "or"})
 
@@ -168,7 +172,7 @@ def analyse(question: str) -> QuestionAnalysis:
     return QuestionAnalysis(
         text=text,
         kind=_kind(text, compared),
-        focus=frozenset(terms(text)),
+        focus=frozenset(terms(_HOW_WORD.sub("how", text))),
         specific=specific_focus(text),
         compared=compared,
     )
