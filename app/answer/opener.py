@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 from app.answer.cues import is_imperative
@@ -67,18 +68,23 @@ _STATES_CONDITION = re.compile(
 T = TypeVar("T")
 
 
+# The predicates below are pure in the text and asked of every pool sentence of every
+# question: cached.
+@lru_cache(maxsize=65_536)
 def refers_elsewhere(sentence: str) -> bool:
     """Whether the sentence points at text it does not contain (another page, a section,
     a list above or below)."""
     return bool(_REFERS_ELSEWHERE.search(sentence))
 
 
+@lru_cache(maxsize=65_536)
 def sets_scene(sentence: str) -> bool:
     """Whether the sentence describes a situation ("Sometimes ...", "In rare cases ...")
     rather than saying what to do or what is."""
     return bool(_SETS_SCENE.match(sentence.strip()))
 
 
+@lru_cache(maxsize=65_536)
 def advises(sentence: str) -> bool:
     """Whether the sentence tells the reader (or the role asked about) what to do."""
     text = sentence.strip()
@@ -87,6 +93,7 @@ def advises(sentence: str) -> bool:
             or (clause is not None and is_imperative(clause.group(1))))
 
 
+@lru_cache(maxsize=65_536)
 def states_condition(sentence: str) -> bool:
     """Whether the sentence names a condition: "... is appropriate when ...", "If ..."."""
     return bool(_STATES_CONDITION.search(sentence))
