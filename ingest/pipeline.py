@@ -368,31 +368,36 @@ class _Run:
                 self.bar.update(stored)
 
     def _write(self, batch: list[_Pending], vectors: np.ndarray) -> int:
-        """Store each page, then record it: a page is in the state only once it is whole."""
-        offset = 0
+        """Store a batch's pages, then record them: a page is in the state only once it is
+        whole. One store write and one state transaction per batch, not per page (see
+        `ChromaStore.replace_documents`); a crash in between leaves the batch's pending
+        writes open, and the next run tidies those pages up."""
+        if not batch:
+            return 0
+        self.state.begin_writes([(p.doc.url, p.doc.hash) for p in batch])
+        removed = self.store.replace_documents([(p.doc.url, p.chunks) for p in batch], vectors)
+        records = []
         for pending in batch:
-            doc, n = pending.doc, len(pending.chunks)
-            self.state.begin_write(doc.url, doc.hash)
-            removed = self.store.replace_document(
-                doc.url, pending.chunks, vectors[offset : offset + n]
-            )
-            offset += n
+            doc = pending.doc
             # An older copy of the same text under a larger URL gives way to this one.
             for other in self._stored_copies(doc):
                 self._mark_duplicate(other, doc.url, doc, self.state.get(other).source)
-            self.state.finish_write(
-                doc.url, pending.chunks, status="stored", source=pending.source, title=doc.title,
+            records.append((doc.url, pending.chunks, dict(
+                status="stored", source=pending.source, title=doc.title,
                 doc_hash=doc.hash, etag=doc.etag, last_modified=doc.last_modified,
-                fetched_at=doc.fetched_at or now_iso(), chunk_count=n, error=None, reason=None,
-                duplicate_of=None, near_duplicate_of=pending.near_duplicate_of,
-                signature=pending.signature,
-            )
-            self.state.log(self.id, doc.url, "stored", f"{n} chunks, {removed} replaced")
+                fetched_at=doc.fetched_at or now_iso(), chunk_count=len(pending.chunks),
+                error=None, reason=None, duplicate_of=None,
+                near_duplicate_of=pending.near_duplicate_of, signature=pending.signature,
+            )))
+        self.state.finish_writes(records)
+        for pending, gone in zip(batch, removed, strict=True):
+            url, n = pending.doc.url, len(pending.chunks)
+            self.state.log(self.id, url, "stored", f"{n} chunks, {gone} replaced")
             self.summary.stored += 1
             self.summary.chunks_added += n
-            self.summary.chunks_removed += removed
+            self.summary.chunks_removed += gone
             if self.bar is None:
-                log.info("stored url=%s chunks=%d replaced=%d", doc.url, n, removed)
+                log.info("stored url=%s chunks=%d replaced=%d", url, n, gone)
         return len(batch)
 
     def _stored_copies(self, doc: Document) -> list[str]:

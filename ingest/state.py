@@ -137,17 +137,29 @@ class IngestState:
 
     # --- the store write in flight (see core.tables.PendingWriteRow)
     def begin_write(self, url: str, doc_hash: str) -> None:
+        self.begin_writes([(url, doc_hash)])
+
+    def begin_writes(self, pages: Sequence[tuple[str, str]]) -> None:
+        """Open the pending writes of several pages (url, doc hash) in one unit of work."""
         with self.db.session() as s:
-            s.merge(PendingWriteRow(url=url, doc_hash=doc_hash, at=now_iso()))
+            for url, doc_hash in pages:
+                s.merge(PendingWriteRow(url=url, doc_hash=doc_hash, at=now_iso()))
 
     def finish_write(self, url: str, chunks: Sequence[keywords.IndexedChunk],
                      **values: object) -> None:
         """Record a page as stored with the chunks just written to the store: its state,
         its keyword index rows and the close of its pending write are one unit of work."""
+        self.finish_writes([(url, chunks, values)])
+
+    def finish_writes(self, pages: Sequence[tuple[str, Sequence[keywords.IndexedChunk],
+                                                  dict[str, object]]]) -> None:
+        """`finish_write` for several pages (url, chunks, values) in one unit of work: a
+        batch of pages is recorded whole or not at all (its pending writes stay open)."""
         with self.db.session() as s:
-            _upsert(s, url, values)
-            keywords.replace_page(s, url, chunks)
-            s.execute(delete(PendingWriteRow).where(PendingWriteRow.url == url))
+            for url, chunks, values in pages:
+                _upsert(s, url, values)
+                keywords.replace_page(s, url, chunks)
+                s.execute(delete(PendingWriteRow).where(PendingWriteRow.url == url))
 
     def index_keywords(self, url: str, chunks: Sequence[keywords.IndexedChunk]) -> bool:
         """(Re)index one stored page's chunks (the backfill); False when already current."""

@@ -300,8 +300,8 @@ class _KilledAfterStoreWrite(ChromaStore):
     def __init__(self, inner: ChromaStore) -> None:
         self.__dict__.update(inner.__dict__)
 
-    def replace_document(self, url, chunks, vectors) -> int:
-        super().replace_document(url, chunks, vectors)
+    def replace_documents(self, pages, vectors) -> list[int]:
+        super().replace_documents(pages, vectors)
         raise SystemExit("killed between the store write and the state write")
 
 
