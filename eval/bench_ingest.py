@@ -11,16 +11,17 @@ timed too. Each repeat uses a fresh store; medians over repeats are reported.
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import os
 import random
 import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import time
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -99,9 +100,29 @@ def generate_site(root: Path, pages: int | None, text: BenchText, seed: int = 7)
     return len(urls)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # the bench prints its own report
-        pass
+def _serve(site: Path) -> tuple[subprocess.Popen, int]:
+    """Serve the site from a separate process on loopback; return it and its port.
+
+    A real site is served by another machine: a server thread inside the ingesting
+    process would take the interpreter lock from the pipeline, which no deployment does
+    (it still shares this machine's cores, as the rest of the machine's load does)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+         "--directory", str(site)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server, port
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError(f"the site server did not start on port {port}") from None
+            time.sleep(0.05)
 
 
 def run(pages: int | None = None, repeats: int = 2, settings: Settings | None = None,
@@ -119,10 +140,8 @@ def run(pages: int | None = None, repeats: int = 2, settings: Settings | None = 
     site = work / "site"
     site.mkdir()
     page_count = generate_site(site, pages, text)
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/sitemap.xml"
+    server, port = _serve(site)
+    url = f"http://127.0.0.1:{port}/sitemap.xml"
     embedder = embedder_from_settings(settings)
     embedder.embed(["warm up the model"] * 8)
     runs, loads = [], [os.getloadavg()[0]]
@@ -134,7 +153,8 @@ def run(pages: int | None = None, repeats: int = 2, settings: Settings | None = 
         staged = (_ingest_with_sentence_stage(settings.model_copy(
             update={"data_dir": work / "staged"}), embedder, url) if sentence_stage else None)
     finally:
-        server.shutdown()
+        server.terminate()
+        server.wait()
         shutil.rmtree(work, ignore_errors=True)
     first = runs[0]
     result = {

@@ -377,10 +377,11 @@ class _Run:
         self.state.begin_writes([(p.doc.url, p.doc.hash) for p in batch])
         removed = self.store.replace_documents([(p.doc.url, p.chunks) for p in batch], vectors)
         records = []
+        copies = self.state.stored_by_hash([p.doc.hash for p in batch])
         for pending in batch:
             doc = pending.doc
             # An older copy of the same text under a larger URL gives way to this one.
-            for other in self._stored_copies(doc):
+            for other in [u for u in copies.get(doc.hash, []) if u != doc.url][:1]:
                 self._mark_duplicate(other, doc.url, doc, self.state.get(other).source)
             records.append((doc.url, pending.chunks, dict(
                 status="stored", source=pending.source, title=doc.title,
@@ -390,19 +391,17 @@ class _Run:
                 near_duplicate_of=pending.near_duplicate_of, signature=pending.signature,
             )))
         self.state.finish_writes(records)
+        self.state.log_many(self.id, [
+            (p.doc.url, "stored", f"{len(p.chunks)} chunks, {gone} replaced")
+            for p, gone in zip(batch, removed, strict=True)])
         for pending, gone in zip(batch, removed, strict=True):
             url, n = pending.doc.url, len(pending.chunks)
-            self.state.log(self.id, url, "stored", f"{n} chunks, {gone} replaced")
             self.summary.stored += 1
             self.summary.chunks_added += n
             self.summary.chunks_removed += gone
             if self.bar is None:
                 log.info("stored url=%s chunks=%d replaced=%d", url, n, gone)
         return len(batch)
-
-    def _stored_copies(self, doc: Document) -> list[str]:
-        other = self.state.find_by_hash(doc.hash, exclude_url=doc.url)
-        return [other] if other else []
 
     def _prune(self) -> bool:
         sources = {spec.label for spec in self.specs}

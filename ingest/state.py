@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from core import generation, keywords
 from core.db import Database
@@ -78,8 +78,14 @@ class IngestState:
                       .values(finished_at=now_iso(), summary=json.dumps(summary)))
 
     def log(self, run_id: int | None, url: str, decision: str, detail: str = "") -> None:
+        self.log_many(run_id, [(url, decision, detail)])
+
+    def log_many(self, run_id: int | None, entries: Sequence[tuple[str, str, str]]) -> None:
+        """Several audit-log lines (url, decision, detail) in one commit."""
+        at = now_iso()
         with self.db.session() as s:
-            s.add(LogRow(run_id=run_id, at=now_iso(), url=url, decision=decision, detail=detail))
+            s.add_all(LogRow(run_id=run_id, at=at, url=url, decision=decision, detail=detail)
+                      for url, decision, detail in entries)
 
     def log_entries(self, url: str | None = None, limit: int = 200) -> list[dict]:
         query = select(LogRow.run_id, LogRow.at, LogRow.url, LogRow.decision, LogRow.detail)
@@ -101,6 +107,20 @@ class IngestState:
     def pages(self) -> list[PageState]:
         with self.db.session() as s:
             return [_page(r) for r in s.scalars(select(PageRow).order_by(PageRow.url))]
+
+    def stored_by_hash(self, doc_hashes: Sequence[str]) -> dict[str, list[str]]:
+        """The stored pages holding each of `doc_hashes`, by hash, URLs sorted (one query
+        for a whole batch, where `find_by_hash` is one a page)."""
+        found: dict[str, list[str]] = {}
+        wanted = sorted(set(doc_hashes))
+        with self.db.session() as s:
+            for i in range(0, len(wanted), 500):
+                for url, doc_hash in s.execute(
+                        select(PageRow.url, PageRow.doc_hash).where(
+                            PageRow.doc_hash.in_(wanted[i : i + 500]),
+                            PageRow.status == "stored").order_by(PageRow.url)):
+                    found.setdefault(doc_hash, []).append(url)
+        return found
 
     def find_by_hash(self, doc_hash: str, exclude_url: str) -> str | None:
         with self.db.session() as s:
@@ -141,9 +161,12 @@ class IngestState:
 
     def begin_writes(self, pages: Sequence[tuple[str, str]]) -> None:
         """Open the pending writes of several pages (url, doc hash) in one unit of work."""
+        at = now_iso()
         with self.db.session() as s:
-            for url, doc_hash in pages:
-                s.merge(PendingWriteRow(url=url, doc_hash=doc_hash, at=now_iso()))
+            urls = [url for url, _ in pages]
+            s.execute(delete(PendingWriteRow).where(PendingWriteRow.url.in_(urls)))
+            s.execute(insert(PendingWriteRow),
+                      [{"url": url, "doc_hash": doc_hash, "at": at} for url, doc_hash in pages])
 
     def finish_write(self, url: str, chunks: Sequence[keywords.IndexedChunk],
                      **values: object) -> None:
@@ -156,10 +179,14 @@ class IngestState:
         """`finish_write` for several pages (url, chunks, values) in one unit of work: a
         batch of pages is recorded whole or not at all (its pending writes stay open)."""
         with self.db.session() as s:
-            for url, chunks, values in pages:
-                _upsert(s, url, values)
-                keywords.replace_page(s, url, chunks)
-                s.execute(delete(PendingWriteRow).where(PendingWriteRow.url == url))
+            urls = [url for url, _chunks, _values in pages]
+            # The batch's existing rows in one read, where `_upsert` reads one a page.
+            rows = {row.url: row for row in s.scalars(select(PageRow).where(PageRow.url.in_(urls)))}
+            for url, _chunks, values in pages:
+                _upsert(s, url, values, rows.get(url))
+            keywords.replace_pages(s, {url: chunks for url, chunks, _values in pages})
+            s.execute(delete(PendingWriteRow).where(
+                PendingWriteRow.url.in_([url for url, _chunks, _values in pages])))
 
     def index_keywords(self, url: str, chunks: Sequence[keywords.IndexedChunk]) -> bool:
         """(Re)index one stored page's chunks (the backfill); False when already current."""
@@ -190,9 +217,10 @@ class IngestState:
             s.merge(LinkRow(url=url, targets=json.dumps(links)))
 
 
-def _upsert(s, url: str, values: dict[str, object]) -> None:
+def _upsert(s, url: str, values: dict[str, object], row: PageRow | None = None) -> None:
+    """Create or update a page's row (`row`: the row already read, if it was)."""
     values = {**values, "updated_at": now_iso()}
-    row = s.get(PageRow, url)
+    row = row if row is not None else s.get(PageRow, url)
     if row is None:
         values.setdefault("status", "stored")
         s.add(PageRow(url=url, **values))
