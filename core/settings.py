@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(
         0, ge=0, description="CPU threads the embedding model uses (torch or onnxruntime) in "
         "every command; 0 leaves the library's default (one per core).")
+    # One thread for a question or an answer's few sentences: two threads' fork and join
+    # cost more than they save on a few short texts, and stall whenever the other core is
+    # busy (one question at load 2-3: median 14.8 ms at 1 thread; 14.2 at 2, but p90
+    # 23 vs 428 ms; docs/performance.md).
+    embedding_small_call_threads: int = Field(
+        1, ge=0, description="Threads for embedding calls of fewer texts than a batch (a "
+        "question, an answer's sentences); 0: the same as embedding_threads. Torch only.")
     onnx_dir: Path | None = Field(
         None, description="Where the ONNX export is kept; default: DATA_DIR/models/<model>.")
     chunk_size: int = Field(220, ge=32, description="Target chunk size in words-ish tokens.")

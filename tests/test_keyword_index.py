@@ -234,3 +234,20 @@ def test_in_a_large_index_a_word_most_chunks_hold_is_not_searched_beside_rarer_o
     assert {c.url for c, _ in found} == {f"https://lab.example/{i}" for i in range(3)}
     # Alone, the common word is still searched: a question is never left with no terms.
     assert len(index.search(terms("water"), 50)) == 50
+
+
+def test_the_database_index_lists_every_chunk_once_across_pages_of_rows(db):
+    from core import keywords
+
+    pages = {f"https://lab.example/{i}": _chunks(f"https://lab.example/{i}", f"Tank {i} note.",
+                                                 f"Tank {i} again.") for i in range(7)}
+    with db.session() as session:
+        keywords.replace_pages(session, pages)
+    with db.reader() as connection:
+        paged = [cid for cid, _, _ in keywords.all_chunks(connection, page=3)]
+    expected = {c.id for chunks in pages.values() for c in chunks}
+    assert len(paged) == len(expected) == 14 and set(paged) == expected
+    listed = list(DatabaseKeywordIndex(db).chunks())
+    assert {c.id for c in listed} == expected
+    assert {c.text for c in listed if c.url == "https://lab.example/4"} == {"Tank 4 note.",
+                                                                           "Tank 4 again."}

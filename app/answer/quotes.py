@@ -72,6 +72,11 @@ _BYLINE = re.compile(
     r"|\b(?:subscribe|sign\s+up)\s+(?:to|for)\s+(?:our|the|my)\s+(?:newsletter|feed|blog)\b",
     re.IGNORECASE,
 )
+# Every alternative of _BYLINE holds one of these: a sentence with none cannot match, and
+# testing for them first makes the test ~3x cheaper (it is asked of every pool sentence).
+_BYLINE_WORDS = ("learn", "site", "blog", "twitter", "follow", "find", "reach", "thanks",
+                 "posted", "written", "published", "edit", "skip", "back", "rights", "©",
+                 "table", "see", "more", "subscribe", "sign")
 MIN_WORDS, MAX_WORDS, MAX_PAIR_WORDS = 3, 40, 50
 
 
@@ -157,7 +162,8 @@ _FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|I’d|me|my|mine|we|we
 
 def is_byline(sentence: str) -> bool:
     """A byline, a bio line or navigation text (see _BYLINE): never a point of an answer."""
-    return bool(_BYLINE.search(sentence))
+    lower = sentence.lower()
+    return any(word in lower for word in _BYLINE_WORDS) and bool(_BYLINE.search(sentence))
 
 
 def _is_teaser(sentence: str, text: str, end: int) -> bool:
