@@ -84,6 +84,7 @@ def test_reading_list_headings_are_whole_headings_about_other_reading():
                     " More  resources: "):
         assert names_reading_list(heading), heading
     for heading in ("Resources for community group leads", "References are important to us",
+                    "Mentoring Programs and Resources",
                     "Resources at your fingertips", "Reading code", "Reviewer Guidance"):
         assert not names_reading_list(heading), heading
 
