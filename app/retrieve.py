@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from app.keyword_index import KeywordIndex
 from app.keyword_index.memory import MemoryKeywordIndex
 from app.models import Filters
 from app.question import QuestionAnalysis, analyse, stems_of
+from app.reading_lists import asks_for_reading, is_reading_list
 from app.term_similarity import TermIds, jaccard_matrix
 from app.terms import overlap, term_set, terms
 from core.settings import Settings
@@ -44,6 +45,14 @@ _FOCUS_TOP, _FOCUS_SHARE = 5, 6
 # corpus) gives BM25 a full vote in the fusion; commoner words a proportionally smaller one.
 _SPECIFIC_ENOUGH = 0.5
 _BROAD_WEIGHT = 0.4  # below this BM25 weight the question is about the whole corpus
+# ... and then BM25 gets no vote at all: its top chunks are the short ones that repeat the
+# everywhere-words ("code review" in a link list, a table of contents), and even a 0.37
+# vote lifted every one of them over a guide's better-matching sections (on the dev side
+# of eval/datasets/corpus_questions.jsonl: "What do great code reviewers do?").
+# A reading-list chunk ("Resources", "Further reading": app.reading_lists) keeps this share
+# of its fused score: below any content chunk of similar rank, still in reach when an
+# article has nothing else. 0.5 chosen by hand; 0.5 and 0.0 gave the same dev figures.
+_READING_LIST_SHARE = 0.5
 # The answerer's candidate pool: more chunks than the hits, since it picks sentences,
 # not chunks: the whole of the lead article (the focus, else the top hit's; at most
 # _LEAD_ARTICLE_CHUNKS), then more articles up to twice the hits. "How did the Portal
@@ -191,7 +200,11 @@ class HybridRetriever:
                 covered, uncovered = [], [topic_of(parts[0])]
         clock.lap("coverage")
 
-        fused = self._fuse(dense, lexical, lexical_weight)
+        # A question about the whole corpus is ranked by meaning alone (see _BROAD_WEIGHT).
+        vote = lexical_weight if lexical_weight >= _BROAD_WEIGHT else 0.0
+        fused = self._fuse(dense, lexical, vote)
+        if not asks_for_reading(query):
+            fused = _demote_reading_lists(fused)
         # A broad question (its words are everywhere) gets one chunk per article: each
         # article makes its own point. A question about one article may take half the slots.
         focus = None if broad else _focus(dense, lexical)
@@ -288,7 +301,8 @@ class HybridRetriever:
         """Weighted reciprocal rank fusion, normalised so 1.0 = top of both lists.
 
         BM25's vote is weighted by how specific the question's words are (see
-        `specificity`); dense retrieval always has a full vote.
+        `specificity`); dense retrieval always has a full vote. With no BM25 vote
+        (weight 0) BM25 adds no chunks and only records its scores of the dense ones.
         """
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}
@@ -298,6 +312,8 @@ class HybridRetriever:
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
             chunks[chunk.id], dense_of[chunk.id] = chunk, cosine
         for rank, (chunk, score) in enumerate(lexical, 1):
+            if not lexical_weight and chunk.id not in fused:
+                continue
             fused[chunk.id] = fused.get(chunk.id, 0.0) + lexical_weight / (RRF_K + rank)
             chunks.setdefault(chunk.id, chunk)
             bm25_of[chunk.id] = score
@@ -376,6 +392,15 @@ class HybridRetriever:
             best = int(np.argmax(np.where(allowed, value, -np.inf)))
             take(best, ranked[best])
         return chosen
+
+
+def _demote_reading_lists(fused: list[Hit]) -> list[Hit]:
+    """`fused` with reading-list chunks' scores cut to `_READING_LIST_SHARE`, re-ranked."""
+    if not any(is_reading_list(h.chunk) for h in fused):
+        return fused
+    demoted = [replace(h, score=h.score * _READING_LIST_SHARE) if is_reading_list(h.chunk)
+               else h for h in fused]
+    return sorted(demoted, key=lambda h: h.score, reverse=True)
 
 
 def _article_pool(

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 CitationId = int | str
 
@@ -22,12 +22,14 @@ def url_matches(url: str, gold: str) -> bool:
 
     The match is on whole path segments ("a/b.html" matches ".../x/a/b.html", not
     ".../xa/b.html"), ignoring scheme, host, query and fragment, so any mount point works.
-    A gold given as a full URL is reduced to its path the same way.
+    A gold given as a full URL is reduced to its path the same way. Both are compared
+    percent-decoded: a file named "Help!-I'm-becoming-Post-Junior.md" is stored as
+    ".../Help%21-I%27m-becoming-Post-Junior.md", and a dataset names it as it is named.
     """
     path = urlsplit(url).path if "://" in url else url.split("#")[0].split("?")[0]
     gold_path = urlsplit(gold).path if "://" in gold else gold.split("#")[0].split("?")[0]
-    gold_path = gold_path.strip("/")
-    path = path.rstrip("/")
+    gold_path = unquote(gold_path).strip("/")
+    path = unquote(path).rstrip("/")
     return path == gold_path or path.endswith("/" + gold_path)
 
 

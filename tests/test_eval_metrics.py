@@ -25,6 +25,24 @@ def test_gold_urls_match_as_path_suffix_whatever_the_mount_point():
     assert not m.url_matches("https://x.org/xa/b.html", "a/b.html")
 
 
+def test_a_gold_file_name_with_punctuation_matches_its_stored_percent_encoded_url(tmp_path):
+    # Ingest stores a local file under its file:// URI (and a published one under its
+    # quoted path), where "!" and "'" are percent-encoded; datasets name the file as named.
+    from ingest.sources import local_url
+
+    name = "2016-10-10-Help!-I'm-becoming-Post-Junior.md"
+    folder = tmp_path / "_posts"
+    folder.mkdir()
+    (folder / name).write_text("# Post-Junior\n", encoding="utf-8")
+    gold = [f"_posts/{name}"]
+    for stored in (local_url(folder / name, folder, None),
+                   local_url(folder / name, tmp_path, "https://blog.example.com/")):
+        assert "%21" in stored and "%27" in stored
+        assert m.url_matches(stored, gold[0])
+        assert m.recall_at_k([stored], gold, 5) == 1.0
+    assert not m.url_matches(local_url(folder / name, folder, None), "_posts/Help!-I'm.md")
+
+
 def test_recall_at_k_counts_distinct_pages_not_chunks():
     # Distinct pages: trust, portal, ownership. Top-2 holds one of the two gold pages.
     assert m.recall_at_k(RETRIEVED, GOLD, 2) == 0.5
