@@ -16,10 +16,10 @@ from core.settings import Settings
 
 # torch's OpenMP threads spin while they wait for work by default. With another busy
 # process on the machine (a second replica, the worker, anyone else) a spinning team
-# waits on its descheduled member at every operator: one query embedding took 486 ms at
-# 2 threads against 16 ms passive (load 3, 2 cores; docs/performance.md). Set before torch
-# is first imported, which happens only in SentenceTransformerEmbedder; a value the
-# environment already gives wins.
+# waits on its descheduled member at every operator: one question took 486 ms at 2
+# spinning threads against 20 ms at 2 sleeping ones (load 3, 2 cores; docs/performance.md).
+# Set before torch is first imported, which happens only in SentenceTransformerEmbedder;
+# a value the environment already gives wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
