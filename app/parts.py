@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.answer.modes import answer_modes
+from app.answer.scoring import analyse_ahead
 from app.answer.sentence_cache import SentenceCache, SentenceStage, SentenceWarmer
 from app.answer.vectors import QuoteVectors
 from app.check import CitationChecker
@@ -108,7 +109,8 @@ def build_parts(settings: Settings, embedder: Embedder | None = None, *,
     # The warm-up reads every chunk after each change; with the database keyword index
     # nothing may (the ingest worker embeds each batch's sentences instead).
     warm = settings.sentence_warmup and settings.keyword_index == "memory"
-    warmer = SentenceWarmer(sentences, embedder, service.retriever.chunks) if warm else None
+    warmer = SentenceWarmer(sentences, embedder, service.retriever.chunks,
+                            prepare=analyse_ahead) if warm else None
     parts = Parts(settings, db, embedder, store, state, FeedbackStore(db), service, checker,
                   sentences, warmer)
     if settings.worker_in_process:

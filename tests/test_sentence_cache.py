@@ -122,3 +122,25 @@ def test_the_model_runs_on_the_configured_number_of_threads_in_any_thread(
     finally:
         parts.close()
     assert seen == [1]
+
+
+def test_after_warm_up_a_first_question_finds_its_chunks_already_analysed(
+    warm_data_dir, sample_store, embedder
+) -> None:
+    from app.answer.cues import cues_of
+    from app.answer.quotes import answer_quotes
+
+    settings = make_settings(warm_data_dir, ingest_sample_on_start=False, sentence_warmup=True)
+    answer_quotes.cache_clear()
+    cues_of.cache_clear()
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        await_warmup(client.get, timeout=600)
+        stored = sample_store.all_chunks()
+        assert answer_quotes.cache_info().currsize == len(stored) > 100
+        quotes, cues = answer_quotes.cache_info().misses, cues_of.cache_info().misses
+        body = client.post("/v1/ask", json={
+            "question": "How do staff engineers handle incidents when they are on call?"}).json()
+        assert body["citations"], body["answer"]
+        # Every pool chunk was split and every quote's cues read ahead of the question.
+        assert answer_quotes.cache_info().misses == quotes
+        assert cues_of.cache_info().misses == cues

@@ -119,7 +119,7 @@ class Cues:
     defines: frozenset[str]  # terms of what it defines: "Mentoring is advice." -> {mentor}
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=200_000)  # ~5 quotes a chunk: the chunks `answer_quotes` keeps
 def cues_of(sentences: tuple[str, ...]) -> Cues:
     """The cues of a quote made of `sentences` (one, or a sentence and its antecedent).
 

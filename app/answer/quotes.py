@@ -119,7 +119,9 @@ def every_quote(chunk: Chunk, min_words: int = 3) -> list[Quote]:
     ]
 
 
-@lru_cache(maxsize=8192)
+# Sized for a whole store of the in-memory index, which the warm-up reads ahead of
+# questions (app.answer.scoring.analyse_ahead): ~4.5 kB a chunk with its cues.
+@lru_cache(maxsize=32_768)
 def answer_quotes(chunk: Chunk) -> list[Quote]:
     """Sentences that can stand in an answer on their own.
 

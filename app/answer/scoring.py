@@ -23,7 +23,7 @@ import numpy as np
 
 from app.answer.cues import LEVELS, SHORT, Cues, cues_of
 from app.answer.lead import question_subject
-from app.answer.quotes import Quote, leans_back, opens_with_reference
+from app.answer.quotes import Quote, answer_quotes, leans_back, opens_with_reference
 from app.terms import overlap, term_set, words
 from ingest.records import Chunk
 
@@ -262,3 +262,12 @@ def chunk_words(chunk: Chunk) -> frozenset[str]:
         found = _CHUNK_WORDS[chunk.id] = frozenset(
             words(" ".join([chunk.title, *chunk.heading_path, chunk.text])))
     return found
+
+
+def analyse_ahead(chunk: Chunk) -> None:
+    """Split `chunk` into its quotable sentences and read their cues now, into the caches
+    `answer_quotes` and `cues_of` keep, so that the first question reaching the chunk
+    does not pay for it (~8 of the ~20 ms a first pass costs over a repeat at 10k
+    chunks; 8,000 chunks take ~3.6 s and ~36 MB; docs/performance.md)."""
+    for quote in answer_quotes(chunk):
+        cues_of(tuple(quote.sentence_texts()))

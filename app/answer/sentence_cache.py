@@ -101,11 +101,15 @@ class SentenceWarmer:
         embedder: Embedder,
         chunks: Callable[[], Sequence[Chunk]],
         batch_size: int = 32,
+        prepare: Callable[[Chunk], None] | None = None,
     ) -> None:
         self.cache = cache
         self.embedder = embedder
         self.chunks = chunks
         self.batch_size = batch_size
+        # Run on every chunk after its sentences are embedded (the answerer's per-chunk
+        # analysis, cached in process), so a first question costs what a repeat does.
+        self.prepare = prepare
         self.done = 0
         self.total = 0
         self.idle = threading.Event()
@@ -144,7 +148,8 @@ class SentenceWarmer:
                 self.idle.set()
 
     def _pass(self) -> None:
-        texts = chunk_sentences(self.chunks())
+        chunks = list(self.chunks())
+        texts = chunk_sentences(chunks)
         # Similar lengths in one batch: the model pads every sentence to its batch's
         # longest, and store order mixes 6-word and 40-word sentences (warm-up ran at
         # 0.78 of the raw model's length-sorted rate over 14,450 sentences without it).
@@ -158,6 +163,10 @@ class SentenceWarmer:
             batch = missing[i : i + self.batch_size]
             self.cache.put_many(dict(zip(batch, self.embedder.embed(batch), strict=True)))
             self.done += len(batch)
+        for chunk in chunks if self.prepare is not None else ():
+            if self._stop.is_set():
+                return
+            self.prepare(chunk)
 
 
 def missing_sentences(cache: SentenceCache, texts: list[str]) -> list[str]:
