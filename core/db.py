@@ -9,9 +9,10 @@ and worker reads and writes the same records. The schema is Alembic's
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -23,6 +24,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises migrations when
 # several replicas start at once.
 _MIGRATION_LOCK = 0x63617265657271
+# Values per `IN (...)` list: SQLite caps the bound parameters of one statement.
+_IN_LIST = 500
+
+T = TypeVar("T")
+
+
+def in_lists(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in slices small enough for one `IN (...)` list of a statement."""
+    for i in range(0, len(values), _IN_LIST):
+        yield values[i : i + _IN_LIST]
 
 
 def database_url(settings: Settings) -> str:

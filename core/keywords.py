@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from core.db import in_lists
 from core.tables import KeywordChunkRow, KeywordTermRow
 from core.terms import terms
 
@@ -69,10 +70,10 @@ def replace_pages(session: Session, pages: dict[str, Sequence[IndexedChunk]]) ->
     its store time."""
     urls = sorted(pages)
     old: dict[str, list[tuple[str, str]]] = {url: [] for url in urls}
-    for i in range(0, len(urls), 500):  # SQLite caps the bound parameters of a statement
+    for part in in_lists(urls):
         for url, cid, stored in session.execute(
                 select(KeywordChunkRow.url, KeywordChunkRow.id, KeywordChunkRow.terms)
-                .where(KeywordChunkRow.url.in_(urls[i : i + 500]))):
+                .where(KeywordChunkRow.url.in_(part))):
             old[url].append((cid, stored))
     changed = [url for url in urls
                if not old[url] or {cid for cid, _ in old[url]} != {c.id for c in pages[url]}]
@@ -92,8 +93,8 @@ def replace_pages(session: Session, pages: dict[str, Sequence[IndexedChunk]]) ->
                 "headings": " > ".join(chunk.heading_path).lower(), "text": chunk.text,
                 "meta": json.dumps(chunk.metadata()), "terms": " ".join(analysed)})
     stale = [url for url in changed if old[url]]
-    for i in range(0, len(stale), 500):
-        session.execute(delete(KeywordChunkRow).where(KeywordChunkRow.url.in_(stale[i : i + 500])))
+    for part in in_lists(stale):
+        session.execute(delete(KeywordChunkRow).where(KeywordChunkRow.url.in_(part)))
     if rows:
         session.execute(insert(KeywordChunkRow), rows)
     _apply(session, delta)
@@ -132,9 +133,9 @@ def _apply(session: Session, delta: Counter[str]) -> None:
         index_elements=["term"], set_={"docs": KeywordTermRow.docs + statement.excluded.docs})
     session.execute(statement, [{"term": t, "docs": d} for t, d in changes])
     gone = [t for t, d in changes if d < 0]
-    for i in range(0, len(gone), 500):
+    for part in in_lists(gone):
         session.execute(delete(KeywordTermRow).where(
-            KeywordTermRow.term.in_(gone[i : i + 500]), KeywordTermRow.docs <= 0))
+            KeywordTermRow.term.in_(part), KeywordTermRow.docs <= 0))
 
 
 # --- reading

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select, update
 
 from core import generation, keywords
-from core.db import Database
+from core.db import Database, in_lists
 from core.settings import Settings
 from core.tables import LinkRow, LogRow, PageRow, PendingWriteRow, RunRow
 
@@ -114,10 +114,10 @@ class IngestState:
         found: dict[str, list[str]] = {}
         wanted = sorted(set(doc_hashes))
         with self.db.session() as s:
-            for i in range(0, len(wanted), 500):
+            for part in in_lists(wanted):
                 for url, doc_hash in s.execute(
                         select(PageRow.url, PageRow.doc_hash).where(
-                            PageRow.doc_hash.in_(wanted[i : i + 500]),
+                            PageRow.doc_hash.in_(part),
                             PageRow.status == "stored").order_by(PageRow.url)):
                     found.setdefault(doc_hash, []).append(url)
         return found
@@ -185,8 +185,7 @@ class IngestState:
             for url, _chunks, values in pages:
                 _upsert(s, url, values, rows.get(url))
             keywords.replace_pages(s, {url: chunks for url, chunks, _values in pages})
-            s.execute(delete(PendingWriteRow).where(
-                PendingWriteRow.url.in_([url for url, _chunks, _values in pages])))
+            s.execute(delete(PendingWriteRow).where(PendingWriteRow.url.in_(urls)))
 
     def index_keywords(self, url: str, chunks: Sequence[keywords.IndexedChunk]) -> bool:
         """(Re)index one stored page's chunks (the backfill); False when already current."""

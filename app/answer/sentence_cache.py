@@ -18,15 +18,12 @@ import numpy as np
 from sqlalchemy import func, select
 
 from app.answer.quotes import sentences
-from core.db import Database
+from core.db import Database, in_lists
 from core.tables import SentenceVectorRow
 from ingest.embed import Embedder
 from ingest.records import Chunk
 
 log = logging.getLogger("careerqa")
-
-# Keys per lookup statement (SQLite caps bound variables per statement).
-_LOOKUP_PAGE = 500
 
 
 class SentenceCache:
@@ -45,8 +42,7 @@ class SentenceCache:
         keys = list(by_key)
         found: dict[str, np.ndarray] = {}
         with self.db.session() as s:
-            for i in range(0, len(keys), _LOOKUP_PAGE):
-                page = keys[i : i + _LOOKUP_PAGE]
+            for page in in_lists(keys):
                 rows = s.execute(select(SentenceVectorRow.key, SentenceVectorRow.vector)
                                  .where(SentenceVectorRow.key.in_(page)))
                 for key, blob in rows:
