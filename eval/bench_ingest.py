@@ -148,13 +148,17 @@ def run(pages: int | None = None, repeats: int = 2, settings: Settings | None = 
     embedder.embed(["warm up the model"] * 8)
     runs, loads = [], [os.getloadavg()[0]]
     try:
-        _warm_up(settings, embedder, f"http://127.0.0.1:{port}/warm/sitemap.xml", work / "warm")
+        # Untimed, as the model is warmed up before it is timed: the first ingest of a
+        # process also pays for first imports, parser and SQL compilation caches and the
+        # first Chroma client, which a worker pays once.
+        _fresh_ingest(settings, embedder, f"http://127.0.0.1:{port}/warm/sitemap.xml",
+                      work / "warm")
         expected = _site_chunk_texts(site, settings)
         for n in range(repeats):
             runs.append(_one_repeat(settings, embedder, url, work / f"data{n}", expected))
             loads.append(os.getloadavg()[0])
-        staged = (_ingest_with_sentence_stage(settings.model_copy(
-            update={"data_dir": work / "staged"}), embedder, url) if sentence_stage else None)
+        staged = (_fresh_ingest(settings, embedder, url, work / "staged", sentence_stage=True)
+                  if sentence_stage else None)
     finally:
         server.terminate()
         server.wait()
@@ -192,27 +196,19 @@ def run(pages: int | None = None, repeats: int = 2, settings: Settings | None = 
     return result
 
 
-def _ingest_with_sentence_stage(settings: Settings, embedder: Embedder, url: str):
+def _fresh_ingest(settings: Settings, embedder: Embedder, url: str, data_dir: Path, *,
+                  sentence_stage: bool = False):
+    """Ingest the sitemap at `url` into a fresh store in `data_dir`; with `sentence_stage`,
+    the worker's sentence-vector stage runs after each stored batch too."""
     from app.answer.sentence_cache import SentenceCache, SentenceStage
 
+    settings = settings.model_copy(update={"data_dir": data_dir})
     state = IngestState.from_settings(settings)
-    stage = SentenceStage(SentenceCache(state.db, embedder.name, embedder.dim), embedder)
+    stage = (SentenceStage(SentenceCache(state.db, embedder.name, embedder.dim), embedder)
+             if sentence_stage else None)
     try:
         return Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
                         progress=False, after_store=stage).run([Sitemap(url=url)])
-    finally:
-        state.close()
-
-
-def _warm_up(settings: Settings, embedder: Embedder, url: str, data_dir: Path) -> None:
-    """One untimed ingest of three pages into a throwaway store, as the model is warmed up
-    before it is timed: the first ingest of a process also pays for first imports, parser
-    and SQL compilation caches and the first Chroma client, which a worker pays once."""
-    settings = settings.model_copy(update={"data_dir": data_dir})
-    state = IngestState.from_settings(settings)
-    try:
-        Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
-                 progress=False).run([Sitemap(url=url)])
     finally:
         state.close()
 

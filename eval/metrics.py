@@ -26,11 +26,13 @@ def url_matches(url: str, gold: str) -> bool:
     percent-decoded: a file named "Help!-I'm-becoming-Post-Junior.md" is stored as
     ".../Help%21-I%27m-becoming-Post-Junior.md", and a dataset names it as it is named.
     """
-    path = urlsplit(url).path if "://" in url else url.split("#")[0].split("?")[0]
-    gold_path = urlsplit(gold).path if "://" in gold else gold.split("#")[0].split("?")[0]
-    gold_path = unquote(gold_path).strip("/")
-    path = unquote(path).rstrip("/")
+    path, gold_path = _path(url).rstrip("/"), _path(gold).strip("/")
     return path == gold_path or path.endswith("/" + gold_path)
+
+
+def _path(url: str) -> str:
+    """The decoded path of a URL, or of a bare path with any query or fragment cut off."""
+    return unquote(urlsplit(url).path if "://" in url else url.split("#")[0].split("?")[0])
 
 
 def unique_urls(urls: Iterable[str]) -> list[str]:
