@@ -45,21 +45,29 @@ def settings(tmp_path) -> Settings:
     return make_settings(tmp_path / "data")
 
 
-@pytest.fixture(scope="session")
-def sample_settings(tmp_path_factory, embedder) -> Settings:
-    """Settings of a store holding the whole sample corpus, ingested once per session."""
-    from app.parts import sample_site_specs
+def ingested(data_dir: Path, embedder, specs: list) -> Settings:
+    """Settings of a fresh store in `data_dir` that the real pipeline filled from `specs`."""
     from ingest.pipeline import Ingestor
     from ingest.state import IngestState
     from ingest.store import ChromaStore
 
-    settings = make_settings(tmp_path_factory.mktemp("sample") / "data",
-                             ingest_sample_on_start=False)
+    settings = make_settings(data_dir, ingest_sample_on_start=False)
     state = IngestState.from_settings(settings)
-    Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
-             progress=False).run(sample_site_specs(SAMPLE_SITE_DIR, SAMPLE_BASE))
-    state.close()
+    try:
+        Ingestor(settings, embedder, ChromaStore.from_settings(settings), state,
+                 progress=False).run(specs)
+    finally:
+        state.close()
     return settings
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings of a store holding the whole sample corpus, ingested once per session."""
+    from app.parts import sample_site_specs
+
+    return ingested(tmp_path_factory.mktemp("sample") / "data", embedder,
+                    sample_site_specs(SAMPLE_SITE_DIR, SAMPLE_BASE))
 
 
 @pytest.fixture(scope="session")

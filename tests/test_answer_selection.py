@@ -21,7 +21,7 @@ from app.condense import RuleCondenser
 from app.models import AskRequest, AskResponse, ChatTurn
 from app.question import analyse
 from app.service import AskService
-from tests.conftest import make_settings
+from tests.conftest import ingested
 
 PAGES = Path(__file__).parent / "pages" / "answers"
 BASE = "https://handbook.example/"
@@ -30,19 +30,13 @@ MARKER = re.compile(r"\[(\d+)\]")
 
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory, embedder) -> AskService:
-    from ingest.pipeline import Ingestor
     from ingest.sources import LocalPath
-    from ingest.state import IngestState
     from ingest.store import ChromaStore
 
-    settings = make_settings(tmp_path_factory.mktemp("handbook") / "data",
-                             ingest_sample_on_start=False)
-    store = ChromaStore.from_settings(settings)
-    state = IngestState.from_settings(settings)
-    Ingestor(settings, embedder, store, state, progress=False).run(
-        [LocalPath(PAGES, base_url=BASE)])
-    state.close()
-    return AskService(settings, store, embedder, CitationChecker.from_settings(settings, embedder))
+    settings = ingested(tmp_path_factory.mktemp("handbook") / "data", embedder,
+                        [LocalPath(PAGES, base_url=BASE)])
+    return AskService(settings, ChromaStore.from_settings(settings), embedder,
+                      CitationChecker.from_settings(settings, embedder))
 
 
 def _ask(service: AskService, question: str, history: list[ChatTurn] | None = None

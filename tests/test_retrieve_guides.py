@@ -13,11 +13,9 @@ import pytest
 from app.reading_lists import asks_for_reading, is_reading_list, names_reading_list
 from app.retrieve import HybridRetriever
 from core.settings import PROJECT_ROOT
-from ingest.pipeline import Ingestor
 from ingest.sources import LocalPath
-from ingest.state import IngestState
 from ingest.store import ChromaStore
-from tests.conftest import make_settings
+from tests.conftest import ingested
 
 CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
 # Four publishers' code-review guides: Google's reviewer and author guides, Microsoft's
@@ -37,14 +35,9 @@ pytestmark = pytest.mark.skipif(not CORPORA.is_dir(),
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, embedder) -> HybridRetriever:
     """A real store of the guides (real pipeline, real Chroma, the real model)."""
-    settings = make_settings(tmp_path_factory.mktemp("guides") / "data",
-                             ingest_sample_on_start=False)
-    state = IngestState.from_settings(settings)
-    store = ChromaStore.from_settings(settings)
-    Ingestor(settings, embedder, store, state, progress=False).run(
-        [LocalPath(path=CORPORA / guide) for guide in GUIDES])
-    state.close()
-    return HybridRetriever(store, embedder, settings)
+    settings = ingested(tmp_path_factory.mktemp("guides") / "data", embedder,
+                        [LocalPath(path=CORPORA / guide) for guide in GUIDES])
+    return HybridRetriever(ChromaStore.from_settings(settings), embedder, settings)
 
 
 def _page(url: str) -> str:
