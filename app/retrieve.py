@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -460,6 +461,17 @@ def _chunk_terms(chunk: Chunk) -> frozenset[str]:
     return term_set(chunk.text + " " + " ".join(chunk.heading_path))
 
 
+@lru_cache(maxsize=8192)
+def named_terms(chunk: Chunk) -> frozenset[str]:
+    """The terms a chunk names itself by: its text, headings, page title and URL.
+
+    A handbook's pages often never write the company's name in their text, but its URL
+    does ("github.com/artsy/README/.../on-call-incident-review.md" names Artsy).
+    """
+    url_words = re.sub(r"[^0-9A-Za-z]+", " ", chunk.url)
+    return _chunk_terms(chunk) | term_set(chunk.title) | term_set(url_words)
+
+
 # A money amount: "$120k", "€85,000", "£60k", "90k a year". A salary question is
 # answered by a figure, not by a page that mentions pay.
 _MONEY_FIGURE = re.compile(r"[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?k\b|\b\d{2,3}(?:,\d{3})+\b")
@@ -478,7 +490,7 @@ def unaddressed(analysis: QuestionAnalysis, evidence: Sequence[Chunk]) -> list[s
         return []
     best_missing: list[str] | None = None
     for chunk in evidence:
-        have = _chunk_terms(chunk) | term_set(chunk.title)
+        have = named_terms(chunk)
         missing = [item for item, stems in wanted if not stems <= have]
         if analysis.asks_money and not _MONEY_FIGURE.search(chunk.text):
             missing.append("the amount")

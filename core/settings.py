@@ -56,9 +56,13 @@ class Settings(BaseSettings):
         default_factory=default_embedding_model,
         description="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2).",
     )
+    # onnx by default: a question embeds in 3-4 ms against 13 ms with torch (one process,
+    # 69 questions, load 0.8), and retrieval and the checker hold: on the 79 questions
+    # over ../shared/corpora and the 79 of the sample, and on WiCE and the LLM-style set,
+    # every figure is within one case of torch's (docs/performance.md, "int8 ONNX").
     embedding_backend: Literal["torch", "onnx"] = Field(
-        "torch", description="torch (sentence-transformers) or onnx (an int8 export of the same "
-        "weights, built on first use or by `careerqa embed build-onnx`).")
+        "onnx", description="onnx (an int8 copy of the model's weights run by onnxruntime, "
+        "built on first use or by `careerqa embed build-onnx`) or torch (sentence-transformers).")
     # Batch size and threads: `careerqa bench embed` (docs/performance.md). On a quieter
     # run (load 1.2-2.1, 500 real chunks, 2 threads) batch 16 embedded 1.32x faster than
     # 64 (52.9 vs 40.0 chunks/s); at load 11-14 (250 real chunks, two interleaved rounds)
@@ -79,7 +83,8 @@ class Settings(BaseSettings):
         1, ge=0, description="Threads for embedding calls of fewer texts than a batch (a "
         "question, an answer's sentences); 0: the same as embedding_threads. Torch only.")
     onnx_dir: Path | None = Field(
-        None, description="Where the ONNX export is kept; default: DATA_DIR/models/<model>.")
+        None, description="Where the ONNX copy is kept; default: DATA_DIR/models/<model>. "
+        "Point replicas, containers and test runs at one built copy to skip the build.")
     chunk_size: int = Field(220, ge=32, description="Target chunk size in words-ish tokens.")
     chunk_overlap: int = Field(40, ge=0, description="Overlap between neighbouring chunks.")
 

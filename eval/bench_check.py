@@ -36,7 +36,7 @@ from app.check.models import SourceText
 from app.check.offline import OfflineJudge
 from app.check.sentences import sentence_spans
 from core.settings import Settings
-from ingest.embed import SentenceTransformerEmbedder
+from ingest.embed import Embedder, embedder_from_settings
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "checker_cases.jsonl"
 SENTENCES_PER_ANSWER = 6
@@ -91,7 +91,7 @@ def _clear_feature_caches() -> None:
 class _CountingEmbedder:
     """Passes batches to the real model and counts the texts, to report work not just time."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
         self.texts = 0
 
@@ -110,7 +110,7 @@ def run(
     approximates an idle machine; the embedded-text count (load-independent; roughly 3-4 ms each
     for all-MiniLM-L6-v2 on an idle 2-core CPU) and the load average are reported as well.
     """
-    embedder = _CountingEmbedder(SentenceTransformerEmbedder(Settings().embedding_model))
+    embedder = _CountingEmbedder(embedder_from_settings(Settings()))
     answers = build_answers(faithful_only=faithful_only)
     for answer, sources in answers:  # warm up the model and torch's kernels, untimed
         CitationChecker(OfflineJudge(embedder)).check(answer, sources)

@@ -43,7 +43,7 @@ import numpy as np
 from core.settings import SAMPLE_SITE_DIR, Settings
 from eval.bench_ingest import corpus_sentences
 from eval.datasets import DEFAULT_QUESTIONS, load_questions
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder, embedder_from_settings
 from ingest.records import Chunk, chunk_id, content_hash
 
 CACHE_ROOT = Path(tempfile.gettempdir()) / "careerqa-bench-query"
@@ -295,9 +295,7 @@ def load_baseline_embedder(settings: Settings) -> Any:
     return HuggingFaceEmbedding(model_name=settings.embedding_model, device="cpu")
 
 
-def build_baseline(
-    settings: Settings, embed_model: Any, embedder: Embedder
-) -> tuple[Any, dict[str, Any]]:
+def build_baseline(settings: Settings, embed_model: Any) -> tuple[Any, dict[str, Any]]:
     """CitationQueryEngine over the same collection, same weights and top_k as the service.
 
     Returns the engine and how its retrieval was verified.
@@ -321,19 +319,21 @@ def build_baseline(
                                              similarity_top_k=settings.top_k)
 
     engine = engine_over(collection)
-    check = verify_baseline(engine, collection, embedder, settings.top_k)
+    check = verify_baseline(engine, collection, embed_model, settings.top_k)
     check["collection"] = collection.name
     if not check["ok"]:
         copy = llama_index_copy(client, collection)
         engine = engine_over(copy)
-        check = {**verify_baseline(engine, copy, embedder, settings.top_k),
+        check = {**verify_baseline(engine, copy, embed_model, settings.top_k),
                  "collection": copy.name, "adapted": True,
                  "why": "legacy metadata path returned empty or different text"}
     return engine, check
 
 
-def verify_baseline(engine: Any, collection: Any, embedder: Embedder, top_k: int) -> dict:
-    """Does the baseline retrieve our records' real text, and the same top-k as a direct query?"""
+def verify_baseline(engine: Any, collection: Any, embed_model: Any, top_k: int) -> dict:
+    """Does the baseline retrieve our records' real text, and the same top-k as a direct
+    query with its own query vector? (Its own: the service may embed with another backend
+    of the same weights, whose vectors differ slightly.)"""
     from llama_index.core.schema import QueryBundle
 
     questions = bench_questions(10)
@@ -341,7 +341,8 @@ def verify_baseline(engine: Any, collection: Any, embedder: Embedder, top_k: int
     for question in questions:
         found = engine.retrieve(QueryBundle(question))
         ids = [n.node.node_id for n in found]
-        direct = collection.query(query_embeddings=embedder.embed([question]), n_results=top_k,
+        direct = collection.query(query_embeddings=[embed_model.get_query_embedding(question)],
+                                  n_results=top_k,
                                   include=["distances"])
         same_ids.append(len(set(ids) & set(direct["ids"][0])) / max(len(direct["ids"][0]), 1))
         stored = collection.get(ids=ids, include=["documents"])
@@ -517,7 +518,7 @@ def measure_size(size: int, questions: list[str], embedder: Embedder, baseline_e
     store = build_store(size, embedder, root, reuse=reuse)
     settings = store.settings
     load_before = os.getloadavg()
-    baseline, verification = build_baseline(settings, baseline_embed, embedder)
+    baseline, verification = build_baseline(settings, baseline_embed)
     errors: dict[str, str] = {}
     ours: ServiceTimes | None = None
     http_ms: list[float] | None = None
@@ -614,8 +615,7 @@ def run(sizes: list[int] | None = None, questions: int = 200, out: Path | None =
     asked = bench_questions(questions)
     machine = machine_info()
     defaults = bench_settings(cache)
-    embedder = SentenceTransformerEmbedder(defaults.embedding_model,
-                                           defaults.embedding_batch_size)
+    embedder = embedder_from_settings(defaults)  # the service's own backend and threads
     baseline_embed = load_baseline_embedder(defaults)
     per_size = {}
     for size in sizes or DEFAULT_SIZES:

@@ -42,7 +42,7 @@ from eval.bench_query import (
     embed_cached,
     machine_info,
 )
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder, embedder_from_settings
 
 CACHE_ROOT = Path(tempfile.gettempdir()) / "careerqa-bench-scale"
 DEFAULT_SIZES = [2_000, 10_000]
@@ -171,8 +171,7 @@ def run(sizes: list[int] | None = None, kinds: tuple[str, ...] = KINDS, question
     root.mkdir(parents=True, exist_ok=True)
     machine = machine_info()
     defaults = bench_settings(root)
-    embedder = SentenceTransformerEmbedder(defaults.embedding_model,
-                                           defaults.embedding_batch_size)
+    embedder = embedder_from_settings(defaults)
     vectors_for = reused_vectors(embedder, distinct_vectors, QUERY_CACHE / "vectors")
     asked = bench_questions(questions)
     per_size: dict[str, Any] = {}

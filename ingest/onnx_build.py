@@ -12,6 +12,7 @@ weights on disk is refused.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import shutil
@@ -29,6 +30,8 @@ MANIFEST_FILE = "manifest.json"
 RECIPE = "torchscript-opset17+dynamic-int8-per-channel/1"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+log = logging.getLogger("careerqa.onnx")
 
 
 class OnnxBuildError(IngestError):
@@ -92,13 +95,26 @@ def build(model: str, directory: Path, *, force: bool = False) -> BuildResult:
     if not force and is_current(directory, model):
         return BuildResult(directory, False, time.perf_counter() - started)
     directory.parent.mkdir(parents=True, exist_ok=True)
+    # Replicas (or test processes) starting together on one folder: the first builds, the
+    # others wait for it and then find its copy current, instead of replacing it mid-load.
+    with (directory.parent / f".{directory.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and is_current(directory, model):
+            return BuildResult(directory, False, time.perf_counter() - started)
+        log.info("building the int8 ONNX copy of %s into %s (once; ~30 s)", model, directory)
+        _build_into(directory, model, fingerprint)
+    return BuildResult(directory, True, time.perf_counter() - started)
+
+
+def _build_into(directory: Path, model: str, fingerprint: dict) -> None:
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         try:
             max_length = _export(model, work)
         except ImportError as exc:
             raise OnnxBuildError(f"the ONNX backend needs {exc.name!r}: pip install "
-                                 "'careerqa[onnx]'", reason="dependency_missing") from exc
+                                 "careerqa (or set CAREERQA_EMBEDDING_BACKEND=torch)",
+                                 reason="dependency_missing") from exc
         manifest = {"fingerprint": fingerprint, "model_file": MODEL_FILE,
                     "max_seq_length": max_length, "inputs": list(_INPUTS)}
         (work / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -110,7 +126,6 @@ def build(model: str, directory: Path, *, force: bool = False) -> BuildResult:
         if isinstance(exc, OnnxBuildError):
             raise
         raise OnnxBuildError(f"exporting {model!r} to ONNX failed: {exc}") from exc
-    return BuildResult(directory, True, time.perf_counter() - started)
 
 
 def _export(model: str, work: Path) -> int:

@@ -5,6 +5,10 @@ the attention mask and L2 normalisation follow the sentence-transformers model e
 so the vectors live in the same space as the torch backend's (cosine ~0.99 to them; see
 docs/performance.md), and the texts are sorted by length before batching, as
 sentence-transformers does, so a batch pads to similar lengths.
+
+One difference from torch: activations are quantised per call over the whole padded
+batch, so a text's vector moves slightly with its batch mates (cosine ~0.99 between a
+question alone and in a batch; tests/test_embed.py). Identical calls give identical vectors.
 """
 
 from __future__ import annotations

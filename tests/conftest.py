@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,10 +13,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.settings import SAMPLE_SITE_DIR, Settings
-from ingest.embed import SentenceTransformerEmbedder
+from ingest.embed import Embedder, SentenceTransformerEmbedder, embedder_from_settings
 from tests.corpus_fixture import SAMPLE_BASE_URL as SAMPLE_BASE
 from tests.http_server import SiteServer, serve_site
 from tests.openai_server import FakeOpenAI, serve_openai
+
+# One built ONNX copy of the model for every test and `careerqa` subprocess of the run,
+# and of later runs on this machine: the default backend would otherwise build one per
+# test data directory (~30 s each). tests/test_embed_onnx.py still builds its own.
+os.environ.setdefault("CAREERQA_ONNX_DIR", str(
+    Path(tempfile.gettempdir()) / "careerqa-test-onnx"
+    / hashlib.sha256(Settings(_env_file=None).embedding_model.encode()).hexdigest()[:10]))
 
 LOCAL_TEST_HOSTS = "127.0.0.1/32"
 # The same allowance for a `careerqa` subprocess.
@@ -34,8 +44,14 @@ def make_settings(data_dir: Path, **overrides) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The real default model, loaded once for the whole session."""
+def embedder() -> Embedder:
+    """The real default model on the default backend, loaded once for the whole session."""
+    return embedder_from_settings(Settings(_env_file=None))
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    """The same model through sentence-transformers, for tests of the torch backend."""
     return SentenceTransformerEmbedder(Settings(_env_file=None).embedding_model)
 
 

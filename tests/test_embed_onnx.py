@@ -25,14 +25,15 @@ TEXTS = [
 def onnx_settings(tmp_path_factory) -> Settings:
     """Settings selecting the ONNX backend, its export built once for this module."""
     data = tmp_path_factory.mktemp("onnx") / "data"
-    settings = Settings(_env_file=None, data_dir=data, embedding_backend="onnx")
+    # Its own copy (not the run's shared one): the first use must really build it.
+    settings = Settings(_env_file=None, data_dir=data, embedding_backend="onnx", onnx_dir=None)
     embedder_from_settings(settings)  # first use builds the export
     return settings
 
 
-def test_onnx_vectors_point_where_the_torch_vectors_point(onnx_settings, embedder):
+def test_onnx_vectors_point_where_the_torch_vectors_point(onnx_settings, torch_embedder):
     onnx = embedder_from_settings(onnx_settings)
-    ours, reference = onnx.embed(TEXTS), embedder.embed(TEXTS)
+    ours, reference = onnx.embed(TEXTS), torch_embedder.embed(TEXTS)
     assert ours.shape == reference.shape == (len(TEXTS), 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
     cosines = np.sum(ours * reference, axis=1)
@@ -41,14 +42,15 @@ def test_onnx_vectors_point_where_the_torch_vectors_point(onnx_settings, embedde
     assert np.argmax(ours @ reference.T, axis=1).tolist() == list(range(len(TEXTS)))
 
 
-def test_onnx_backend_names_its_vectors_apart_from_torch(onnx_settings, embedder):
+def test_onnx_backend_names_its_vectors_apart_from_torch(onnx_settings, torch_embedder):
     onnx = embedder_from_settings(onnx_settings)
-    assert onnx.name != embedder.name and onnx.name.startswith(embedder.name)
+    assert onnx.name != torch_embedder.name and onnx.name.startswith(torch_embedder.name)
     assert onnx.embed([]).shape == (0, 384)
 
 
 def test_build_onnx_is_idempotent(onnx_settings, monkeypatch, capsys):
     monkeypatch.setenv("CAREERQA_DATA_DIR", str(onnx_settings.data_dir))
+    monkeypatch.delenv("CAREERQA_ONNX_DIR", raising=False)
     model = onnx_settings.onnx_model_dir / MODEL_FILE
     before = model.stat().st_mtime_ns
     assert main(["embed", "build-onnx", "--json"]) == 0
@@ -64,6 +66,7 @@ def test_build_onnx_without_weights_is_one_clear_line(tmp_path, monkeypatch, cap
     empty = tmp_path / "no-weights"
     empty.mkdir()
     monkeypatch.setenv("CAREERQA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CAREERQA_ONNX_DIR", raising=False)
     monkeypatch.setenv("CAREERQA_EMBEDDING_MODEL", str(empty))
     assert main(["embed", "build-onnx"]) == 2
     err = capsys.readouterr().err

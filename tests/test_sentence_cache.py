@@ -108,7 +108,8 @@ def test_the_model_runs_on_the_configured_number_of_threads_in_any_thread(
 
     from app.parts import build_parts
 
-    parts = build_parts(sample_settings.model_copy(update={"torch_threads": 1}))
+    parts = build_parts(sample_settings.model_copy(
+        update={"torch_threads": 1, "embedding_backend": "torch"}))
     seen: list[int] = []
 
     def request() -> None:  # as a request handler would, on a worker thread

@@ -19,8 +19,8 @@ from functools import lru_cache
 
 from app.answer.opener import may_open
 from app.answer.quotes import Quote, is_byline, leans_back, sentences
-from app.question import QuestionAnalysis
-from app.retrieve import Hit
+from app.question import QuestionAnalysis, stems_of
+from app.retrieve import Hit, named_terms
 from app.terms import stem
 from app.terms import term_set as _term_set
 from ingest.records import Chunk
@@ -206,6 +206,7 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
     # "How long should it be?" is answered by "30 minutes", not by "every week".
     asked = "length" if analysis.asks_length else analysis.kind
     best: tuple[float, list[Unit], int] | None = None
+    hits = _naming(analysis, hits)
     chunks = list({h.chunk.id: h.chunk for h in hits}.values())
     share = _weighted_overlap(analysis.focus, chunks)
     seen: set[str] = set()
@@ -254,6 +255,20 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
     if best is None or best[0] < MIN_FACT_SCORE:
         return None
     return DirectAnswer(_lines(best[1], best[2]), best[0])
+
+
+def _naming(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> Sequence[Hit]:
+    """The hits whose page names what the question names, when any does.
+
+    "By how much did escalations drop at Robinhood?" is not answered by "Video call drops
+    on Portal fell by 5%", however well its words match: a fact about a named company,
+    team or person comes from a page that names it (its text, title, headings or URL).
+    """
+    names = [stems_of(n) for n in analysis.specific if n[:1].isupper()]
+    if not names:
+        return hits
+    naming = [h for h in hits if all(n <= named_terms(h.chunk) for n in names)]
+    return naming or hits
 
 
 def _comparison_table(compared: tuple[str, str], hits: Sequence[Hit]) -> DirectAnswer | None:
