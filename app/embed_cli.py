@@ -18,7 +18,7 @@ def register(subparsers) -> None:
         "with `build-onnx`. Nothing is downloaded.")
     sub = parser.add_subparsers(dest="embed", metavar="ACTION", required=True)
     p = sub.add_parser("build-onnx", help="export and quantise the model (skipped when current)",
-                       description="Builds into CAREERQA_ONNX_DIR (default DATA_DIR/models/...). "
+                       description="Builds into CAREERQA_ONNX_DIR (default ~/.cache/careerqa/...). "
                        "Run again: nothing happens unless the weights changed or --force.")
     p.add_argument("--force", action="store_true", help="rebuild even when up to date")
     p.add_argument("--json", action="store_true")

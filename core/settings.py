@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -83,7 +84,7 @@ class Settings(BaseSettings):
         1, ge=0, description="Threads for embedding calls of fewer texts than a batch (a "
         "question, an answer's sentences); 0: the same as embedding_threads. Torch only.")
     onnx_dir: Path | None = Field(
-        None, description="Where the ONNX copy is kept; default: DATA_DIR/models/<model>. "
+        None, description="Where the ONNX copy is kept; default: ~/.cache/careerqa/<model>. "
         "Point replicas, containers and test runs at one built copy to skip the build.")
     chunk_size: int = Field(220, ge=32, description="Target chunk size in words-ish tokens.")
     chunk_overlap: int = Field(40, ge=0, description="Overlap between neighbouring chunks.")
@@ -204,11 +205,17 @@ class Settings(BaseSettings):
 
     @property
     def onnx_model_dir(self) -> Path:
-        """The ONNX export's folder, one per source model so two models never share it."""
+        """The ONNX copy's folder, one per source model so two models never share it.
+
+        In the user's cache, not the data directory: it is derived from the installed
+        weights alone, so every data directory, CLI command and bench on the machine can
+        use one build instead of making its own (~30 s each).
+        """
         if self.onnx_dir is not None:
             return self.onnx_dir
         digest = hashlib.sha256(self.embedding_model.encode()).hexdigest()[:10]
-        return self.data_dir / "models" / f"onnx-int8-{digest}"
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache / "careerqa" / f"onnx-int8-{digest}"
 
     @property
     def chroma_path(self) -> Path:

@@ -24,9 +24,10 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def onnx_settings(tmp_path_factory) -> Settings:
     """Settings selecting the ONNX backend, its export built once for this module."""
-    data = tmp_path_factory.mktemp("onnx") / "data"
+    root = tmp_path_factory.mktemp("onnx")
     # Its own copy (not the run's shared one): the first use must really build it.
-    settings = Settings(_env_file=None, data_dir=data, embedding_backend="onnx", onnx_dir=None)
+    settings = Settings(_env_file=None, data_dir=root / "data", embedding_backend="onnx",
+                        onnx_dir=root / "model")
     embedder_from_settings(settings)  # first use builds the export
     return settings
 
@@ -50,7 +51,7 @@ def test_onnx_backend_names_its_vectors_apart_from_torch(onnx_settings, torch_em
 
 def test_build_onnx_is_idempotent(onnx_settings, monkeypatch, capsys):
     monkeypatch.setenv("CAREERQA_DATA_DIR", str(onnx_settings.data_dir))
-    monkeypatch.delenv("CAREERQA_ONNX_DIR", raising=False)
+    monkeypatch.setenv("CAREERQA_ONNX_DIR", str(onnx_settings.onnx_model_dir))
     model = onnx_settings.onnx_model_dir / MODEL_FILE
     before = model.stat().st_mtime_ns
     assert main(["embed", "build-onnx", "--json"]) == 0
@@ -66,10 +67,10 @@ def test_build_onnx_without_weights_is_one_clear_line(tmp_path, monkeypatch, cap
     empty = tmp_path / "no-weights"
     empty.mkdir()
     monkeypatch.setenv("CAREERQA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("CAREERQA_ONNX_DIR", raising=False)
+    monkeypatch.setenv("CAREERQA_ONNX_DIR", str(tmp_path / "models" / "onnx"))
     monkeypatch.setenv("CAREERQA_EMBEDDING_MODEL", str(empty))
     assert main(["embed", "build-onnx"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("careerqa: no model weights in") and "model.safetensors" in err
     assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "data" / "models").exists()  # nothing half-built is left
+    assert not (tmp_path / "models").exists()  # nothing half-built is left
