@@ -32,8 +32,10 @@ ANAPHORA = frozenset(
 )
 
 _CONNECTIVE = re.compile(r"^(?:and|also|but|or|so|then|plus)\s+", re.I)
+# "Can you recommend a good novel?" is a request as much as "Recommend a good novel".
 _IMPERATIVE = re.compile(
-    r"^(?:please\s+)?(?:tell me|explain|describe|recommend|suggest|give me|show me|list)"
+    r"^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+    r"(?:tell me|explain|describe|recommend|suggest|give me|show me|list)"
     r"\s+(?:about\s+)?", re.I)
 _WHAT_IS = re.compile(r"^(?:what|which|who)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+", re.I)
 _HOW_DO_I = re.compile(r"^how\s+(?:do|can|should|could|would)\s+(?:i|we|you|one)\s+", re.I)

@@ -320,7 +320,8 @@ def _uncovered_line(topics: list[str]) -> str:
     sources, not a claim needing a citation, as long as it stays short."""
     named = [_shorten(t) for t in topics]
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-    return f"My sources don't cover {listed}."
+    # A shortened topic already ends in "…": no full stop after it.
+    return f"My sources don't cover {listed}" + ("" if listed.endswith("…") else ".")
 
 
 def _shorten(topic: str) -> str:

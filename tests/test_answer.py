@@ -331,6 +331,22 @@ def test_out_of_scope_question_gets_a_clear_no_and_no_citations(service):
     assert response.citation_check["passed"]
 
 
+def test_a_long_uncovered_topic_is_shortened_without_a_stray_full_stop(service):
+    question = "What is the best way to negotiate stock options at a startup in London?"
+    response = service.ask(AskRequest(question=question))
+    assert not response.covered
+    # Ten words named back, then the ellipsis ends the sentence.
+    assert response.answer.strip() == (
+        "My sources don't cover the best way to negotiate stock options at a startup …")
+    assert response.citation_check["passed"]
+
+
+def test_a_polite_request_is_named_back_as_its_topic(service):
+    response = service.ask(AskRequest(question="Can you recommend a good science fiction novel?"))
+    assert not response.covered
+    assert response.answer.strip() == "My sources don't cover a good science fiction novel."
+
+
 def test_multi_part_question_answers_one_part_and_says_the_other_is_not_covered(service):
     response = service.ask(
         AskRequest(question="What do staff engineers do and what's the best pizza in Naples?")

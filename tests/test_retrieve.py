@@ -239,6 +239,8 @@ def test_split_question_keeps_one_topic_and_splits_two_questions():
 def test_topic_of_turns_a_question_into_a_topic():
     assert topic_of("What's the best pizza in Naples?") == "the best pizza in Naples"
     assert topic_of("How do I negotiate rent in Berlin?") == "how to negotiate rent in Berlin"
+    assert topic_of("Can you recommend a good science fiction novel?") == (
+        "a good science fiction novel")
     assert topic_of("and tell me about design docs") == "design docs"
     assert topic_of("Recommend a good novel") == "a good novel"
     # Named back mid-sentence: question words lose their capital, names keep theirs.
