@@ -159,8 +159,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
-    if args.port and settings.public_url == Settings.model_fields["public_url"].default:
-        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+    if settings.public_url == Settings.model_fields["public_url"].default:
+        # Where this process listens, whether --port or CAREERQA_PORT chose it: links in
+        # answers and the "ready at" line must not name the default port.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        settings = settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
     from app.security import server_options
 
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info",

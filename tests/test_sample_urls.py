@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
@@ -38,13 +39,19 @@ def test_citations_use_the_current_public_url_and_open_there(sample_settings, em
             assert client.get(citation["url"]).status_code == 200
 
 
-def test_serve_prints_where_it_is_ready_once_it_answers(sample_settings, tmp_path):
+@pytest.mark.parametrize("chosen_by", ["flag", "environment"])
+def test_serve_prints_where_it_is_ready_once_it_answers(sample_settings, tmp_path, chosen_by):
     data = tmp_path / "data"
     shutil.copytree(sample_settings.data_dir, data)
     port = free_port()
     env = {**os.environ, "CAREERQA_DATA_DIR": str(data), "CAREERQA_SENTENCE_WARMUP": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    command = [sys.executable, "-m", "app.cli", "serve"]
+    if chosen_by == "flag":
+        command += ["--port", str(port)]
+    else:
+        env["CAREERQA_PORT"] = str(port)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
     try:
         deadline = time.monotonic() + 240
         line = ""
