@@ -341,6 +341,14 @@ def test_a_long_uncovered_topic_is_shortened_without_a_stray_full_stop(service):
     assert response.citation_check["passed"]
 
 
+def test_a_figure_that_counts_something_else_is_not_taken_for_the_asked_count(service):
+    # The sample's Instagram story gives percentages, never how many engineers were on call.
+    response = service.ask(AskRequest(question="How many engineers were on the Instagram "
+                                               "on-call rotation?"))
+    assert "Alert fatigue fell by 50%" not in response.answer.split("\n")[0]
+    assert response.relevance is not None and response.relevance.answers_question is False
+
+
 def test_a_polite_request_is_named_back_as_its_topic(service):
     response = service.ask(AskRequest(question="Can you recommend a good science fiction novel?"))
     assert not response.covered

@@ -71,6 +71,7 @@ W_LIST_OWN, W_LIST_HEADINGS, W_LIST_ITEMS = 0.4, 0.3, 0.15  # a list question's 
 # ... two full days": the figure counts the asked noun.
 W_COUNTED = 0.2
 _HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\s+(\w+)", re.IGNORECASE)
+_HOW_MANY_COUNT = re.compile(r"\bhow\s+many\s+\w+", re.IGNORECASE)
 _COUNT = re.compile(rf"(?:\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?|\b(?:{_NUMBER_WORDS}|a\s+dozen)\b)"
                     r"\s+(?:\w+\s+){0,2}?(\w+)", re.IGNORECASE)
 
@@ -203,6 +204,10 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
     if not analysis.wants_fact or not analysis.focus:
         return None
     counted = _counted_noun(analysis.text)
+    # "How many engineers ...?" is answered by a count of engineers, or a table column of
+    # them: "Alert fatigue fell by 50%" carries a figure, and still does not answer it.
+    # ("How much ...?" names no countable noun: "by how much did escalations drop?")
+    must_count = counted is not None and bool(_HOW_MANY_COUNT.search(analysis.text))
     # "How long should it be?" is answered by "30 minutes", not by "every week".
     asked = "length" if analysis.asks_length else analysis.kind
     best: tuple[float, list[Unit], int] | None = None
@@ -245,11 +250,13 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
                       else lead.text if lead is not None and _ROW in text else "")
             if not carries_under(asked, text, header):
                 continue
+            counts = _counts(text, counted) or _names_column(header, counted)
+            if must_count and not counts:
+                continue
             context = (headings | (term_set(lead.text) if lead else frozenset())
                        | (term_set(header) if keyed else frozenset()))
             value = (W_OWN * own + W_CONTEXT * share(context)
-                     + W_RETRIEVAL * hit.score
-                     + W_COUNTED * (_counts(text, counted) or _names_column(header, counted)))
+                     + W_RETRIEVAL * hit.score + W_COUNTED * counts)
             if best is None or value > best[0] + 1e-9:
                 best = (value, units, i)
     if best is None or best[0] < MIN_FACT_SCORE:
