@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -23,7 +22,7 @@ from tests.openai_server import FakeOpenAI, serve_openai
 # test data directory (~30 s each). tests/test_embed_onnx.py still builds its own.
 os.environ.setdefault("CAREERQA_ONNX_DIR", str(
     Path(tempfile.gettempdir()) / "careerqa-test-onnx"
-    / hashlib.sha256(Settings(_env_file=None).embedding_model.encode()).hexdigest()[:10]))
+    / Settings(_env_file=None).onnx_model_dir.name))  # the default's folder name, per model
 
 LOCAL_TEST_HOSTS = "127.0.0.1/32"
 # The same allowance for a `careerqa` subprocess.

@@ -70,8 +70,7 @@ W_LIST_OWN, W_LIST_HEADINGS, W_LIST_ITEMS = 0.4, 0.3, 0.15  # a list question's 
 # "How many engineers ...?" is answered by "Two engineers ...", not by "A few weeks ago,
 # ... two full days": the figure counts the asked noun.
 W_COUNTED = 0.2
-_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\s+(\w+)", re.IGNORECASE)
-_HOW_MANY_COUNT = re.compile(r"\bhow\s+many\s+\w+", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow\s+(many|much)\s+(\w+)", re.IGNORECASE)
 _COUNT = re.compile(rf"(?:\d[\d.,]*(?:\s*[-–]\s*\d[\d.,]*)?|\b(?:{_NUMBER_WORDS}|a\s+dozen)\b)"
                     r"\s+(?:\w+\s+){0,2}?(\w+)", re.IGNORECASE)
 
@@ -203,11 +202,10 @@ def direct_answer(analysis: QuestionAnalysis, hits: Sequence[Hit]) -> DirectAnsw
         return _comparison_table(analysis.compared, hits)
     if not analysis.wants_fact or not analysis.focus:
         return None
-    counted = _counted_noun(analysis.text)
     # "How many engineers ...?" is answered by a count of engineers, or a table column of
     # them: "Alert fatigue fell by 50%" carries a figure, and still does not answer it.
     # ("How much ...?" names no countable noun: "by how much did escalations drop?")
-    must_count = counted is not None and bool(_HOW_MANY_COUNT.search(analysis.text))
+    counted, must_count = _counted_noun(analysis.text)
     # "How long should it be?" is answered by "30 minutes", not by "every week".
     asked = "length" if analysis.asks_length else analysis.kind
     best: tuple[float, list[Unit], int] | None = None
@@ -354,10 +352,13 @@ def _chunk_terms(chunk: Chunk) -> frozenset[str]:
     return term_set(" ".join([chunk.title, *chunk.heading_path, chunk.text]))
 
 
-def _counted_noun(question: str) -> str | None:
-    """The stem of what "how many X" counts."""
+def _counted_noun(question: str) -> tuple[str | None, bool]:
+    """The stem of what "how many X" (or "how much X") counts, and whether a count of it
+    is required: only "how many" asks for one."""
     match = _HOW_MANY.search(question)
-    return stem(match.group(1).lower()) if match else None
+    if match is None:
+        return None, False
+    return stem(match.group(2).lower()), match.group(1).lower() == "many"
 
 
 def _counts(text: str, noun: str | None) -> bool:
