@@ -3,11 +3,11 @@
 Fetching runs on the event loop, embedding in a worker thread (the model releases the
 GIL), and extraction, chunking and store writes on one thread of lower priority than the
 model's, so on a CPU machine they fill the time the model leaves idle instead of slowing
-it (the model's own pool keeps ~70% of the second core busy). Each page is written to the store and then to the state record,
-page by page: an interrupted run loses nothing already stored and the next run
-finishes the job. A pending-write record opened before each store write and closed
-with its state write names any page a killed run left half-written; every run starts
-by reconciling those (`_Run.reconcile`).
+it (the model's own pool keeps ~70% of the second core busy). Each page is written to
+the store and then to the state record, page by page: an interrupted run loses nothing
+already stored and the next run finishes the job. A pending-write record opened before
+each store write and closed with its state write names any page a killed run left
+half-written; every run starts by reconciling those (`_Run.reconcile`).
 """
 
 from __future__ import annotations
