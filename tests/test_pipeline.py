@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -346,3 +347,46 @@ def test_removing_a_page_indexes_its_recorded_duplicate_at_once(sample_site, sit
     page = state.get(mirror)
     assert page.status == "stored" and page.chunk_count == len(chunks)
     assert state.get(original) is None
+
+
+class PriorityEmbedder(CountingEmbedder):
+    """The real model, noting the priority (nice value) of each thread that calls it."""
+
+    def __init__(self, inner) -> None:
+        super().__init__(inner)
+        self.nice: set[int] = set()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.nice.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return super().embed(texts)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_extraction_runs_below_the_model_priority_and_the_model_at_the_callers(
+    sample_site, settings, embedder, monkeypatch
+):
+    """On a CPU machine extraction must not take the model's cores: it runs niced, the
+    model at the caller's priority, and the ingest's result is the same."""
+    import ingest.pipeline as pipeline
+
+    seen: set[int] = set()
+    real_extract = pipeline.extract
+
+    def noting_extract(page):
+        seen.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return real_extract(page)
+
+    monkeypatch.setattr(pipeline, "extract", noting_extract)
+    model = PriorityEmbedder(embedder)
+    caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if caller >= 19:
+        pytest.skip("already at the lowest priority: nothing to lower")
+    state = IngestState.from_settings(settings)
+    try:
+        summary = Ingestor(settings, model, ChromaStore.from_settings(settings), state,
+                           progress=False).run([Sitemap(url=sample_site.url_for("sitemap.xml"))])
+    finally:
+        state.close()
+    assert summary.stored == 25 and not summary.failed
+    assert model.nice == {caller}
+    assert seen and min(seen) > caller
