@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -42,6 +43,7 @@ log = logging.getLogger("careerqa.ingest")
 
 # Statuses under which a 404/410 means the page is gone for good (pruned with --prune).
 _GONE = {"http_404", "http_410"}
+_T = TypeVar("_T")
 _SIDE_NICE = 10  # nice 10 and 19 measured alike (docs/performance.md)
 
 
@@ -215,6 +217,18 @@ class _Run:
     def _timed(self, stage: str, started: float) -> None:
         self.summary.stage_seconds[stage] += time.perf_counter() - started
 
+    async def _on_side(self, stage: str, work: Callable[..., _T], *args: Any) -> _T:
+        """`work(*args)` on the side thread, timed there: a stage's seconds are its work,
+        not the time it waited behind other pages' work in the side thread's queue."""
+        def timed() -> _T:
+            started = time.perf_counter()
+            try:
+                return work(*args)
+            finally:
+                self._timed(stage, started)
+
+        return await asyncio.get_running_loop().run_in_executor(self.side, timed)
+
     async def _process(self, item: Discovered, fetcher: Fetcher) -> None:
         url = item.url
         page: Page | None = item.local_page
@@ -228,15 +242,11 @@ class _Run:
             page = self._page_from_outcome(outcome, item.source)
             if page is None:
                 return
-        t0 = time.perf_counter()
-        loop = asyncio.get_running_loop()
         try:
-            doc = await loop.run_in_executor(self.side, extract, page)
+            doc = await self._on_side("extract", extract, page)
         except ExtractionError as exc:
             self._record_failure(page.url, item.source, exc.reason, str(exc))
             return
-        finally:
-            self._timed("extract", t0)
 
         previous = self.state.get(doc.url)
         if previous and previous.status == "stored" and previous.doc_hash == doc.hash:
@@ -251,9 +261,7 @@ class _Run:
         if self._claim_text(doc, item.source):
             return
 
-        t0 = time.perf_counter()
-        sig, near, chunks = await loop.run_in_executor(self.side, self._chunk, doc)
-        self._timed("chunk", t0)
+        sig, near, chunks = await self._on_side("chunk", self._chunk, doc)
         if near:
             self.summary.near_duplicates.append((doc.url, near[0], near[1]))
             self.decide(doc.url, "near_duplicate", f"{near[1]:.2f} similar to {near[0]}")
@@ -365,9 +373,7 @@ class _Run:
         self, writes: asyncio.Queue[tuple[list[_Pending], np.ndarray] | None]
     ) -> None:
         while (item := await writes.get()) is not None:
-            t0 = time.perf_counter()
-            stored = await asyncio.get_running_loop().run_in_executor(self.side, self._write, *item)
-            self._timed("store", t0)
+            stored = await self._on_side("store", self._write, *item)
             # Every replica refreshes what it caches when the generation moves: the batch
             # is answerable before its sentence vectors exist (answers embed on demand).
             await asyncio.to_thread(self.state.bump_generation)

@@ -161,18 +161,19 @@ class SentenceWarmer:
         # between its calls they cost the warm-up ~6% of its time (3.6 of ~59 s over
         # 2,000 chunks; docs/performance.md). The analysis needs no vectors, so it is
         # spread over the batches from the start.
-        share = -(-len(chunks) // max(len(batches), 1)) if self.prepare is not None else 0
+        prepare = self.prepare
+        share = -(-len(chunks) // max(len(batches), 1))  # chunks analysed per batch
         with ThreadPoolExecutor(1, thread_name_prefix="sentence-writer") as side:
             pending = []
             for n, batch in enumerate(batches):
                 if self._stop.is_set():
                     break
                 pending.append(side.submit(self._put, batch, self.embedder.embed(batch)))
-                if self.prepare is not None:
+                if prepare is not None:
                     part = chunks[n * share : (n + 1) * share]
-                    pending.append(side.submit(self._analyse, self.prepare, part))
-            if self.prepare is not None and not batches:
-                pending.append(side.submit(self._analyse, self.prepare, chunks))
+                    pending.append(side.submit(self._analyse, prepare, part))
+            if prepare is not None and not batches:
+                pending.append(side.submit(self._analyse, prepare, chunks))
         for future in pending:
             future.result()  # a failed write fails the pass, as it did in line
 
