@@ -101,3 +101,69 @@ def test_an_antonym_on_the_aligned_sentence_is_a_reversal() -> None:
     source = [analyse("Latency decreased after the migration.")]
     assert antonym_issue(analyse("Latency increased after the migration."), source)
     assert antonym_issue(analyse("Latency decreased after the migration."), source) is None
+
+
+@pytest.mark.parametrize(
+    ("claim", "source"),
+    [
+        # A rate's period is not a figure: only "three hours" has to be stated.
+        ("Engineers are on call twice a year, about three hours a year.",
+         "Most engineers take ~2 shifts per year, so the cost is ~3h per year."),
+        ("It takes up to an hour and a half per week.", "It takes up to ~1.5 hours per week."),
+        ("The sync is half an hour.", "The sync is 30 minutes."),
+        ("The project ran for two and a half years.", "The project ran for 2.5 years."),
+        ("The prep takes 30 minutes.", "Prep: 30min."),
+        # A date spread over the evidence: day and month in one place, the year in another.
+        ("The guide was published on October 6, 1995.",
+         "It was 1995. The guide was published on October 6th."),
+        ("The handbook changed in May 2018.", "Last updated 2018-05-03."),
+        ("More than 2000 engineers took part.", "More than 2,000 engineers took part."),
+    ],
+)
+def test_rates_half_units_glued_units_and_spread_dates_are_stated(claim: str, source: str) -> None:
+    assert missing(claim, source) == []
+
+
+def test_an_ordinal_is_not_a_fraction_but_a_share_is() -> None:
+    assert extract_numbers("The rotation entered a fifth season.") == ()
+    assert missing("A fifth of the budget went to tooling.",
+                   "20% of the budget went to tooling.") == []  # fmt: skip
+    assert missing("The sync is an hour and a half.", "The sync is an hour.") == [
+        "an hour and a half"
+    ]
+    assert missing("The handbook changed in June 2018.", "Last updated 2018-05-03.") == [
+        "june 2018"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("claim", "source"),
+    [
+        # "not just X" asserts X; "including but not limited to X" lists X.
+        ("Reviewers care about the speed of the review.",
+         "Reviewers care about the whole process, not just the speed of the review."),
+        ("Hiring looks at college degrees among other things.",
+         "We look at many sources, including but not limited to college degrees."),
+        # A contrast sets something aside without denying it.
+        ("Their focus is design questions, while people growth belongs to the chairs.",
+         "Leads focus on design questions rather than people growth."),
+        ("The change keeps a launch from being rolled back.",
+         "The change lets a launch continue instead of rolling back."),
+        ("What counts is each reply, not how fast the whole change is submitted.",
+         "What counts is the reply time, as opposed to how fast the whole change is submitted."),
+        # The same denial, with the subject before the negation on one side.
+        ("The government has no promotions in the private-sector sense.",
+         "Promotions in the private-sector sense do not exist in the government."),
+    ],
+)
+def test_contrasts_and_not_just_are_not_reversals(claim: str, source: str) -> None:
+    assert negation(claim, source) is None
+
+
+def test_a_denied_reason_still_reads_as_a_negation() -> None:
+    # "not because someone mandated them" denies the mandate, past the connective.
+    assert negation("The tools spread because leadership mandated them.",
+                    "The tools spread because people wanted them, not because someone "
+                    "mandated them.")  # fmt: skip
+    assert negation("Promotions in the private-sector sense exist in the government.",
+                    "Promotions in the private-sector sense do not exist in the government.")

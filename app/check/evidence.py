@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.check.features import ANTONYM_STEMS, ROLES, Features, analyse, stem, tokens
+from app.check.numbers import missing_numbers
 from app.check.sentences import sentence_spans
 
 # A two-sentence window must beat the best single sentence by this much to be preferred;
@@ -83,7 +84,7 @@ def coverage(claim: Features, window: Window) -> float:
 def number_issue(claim: Features, evidence: list[Features]) -> str | None:
     """Message naming the claim's figures that the evidence does not state, if any."""
     stated = [q for f in evidence for q in f.numbers]
-    missing = [q.text for q in claim.numbers if not any(q.matches(e) for e in stated)]
+    missing = missing_numbers(claim.numbers, tuple(stated))
     if not missing:
         return None
     have = ", ".join(dict.fromkeys(q.text for q in stated)) or "no figures"
@@ -100,11 +101,13 @@ def negation_issue(claim: Features, evidence: list[Features]) -> str | None:
     ev_stems = frozenset().union(*(f.stems for f in evidence))
     ev_negated = frozenset().union(*(f.negated for f in evidence))
     ev_scopes = [scope for f in evidence for scope in f.negation_scopes]
+    ev_set_aside = [*ev_scopes, *(scope for f in evidence for scope in f.contrast_scopes)]
+    claim_set_aside = [*claim.negation_scopes, *claim.contrast_scopes]
     for scope in claim.negation_scopes:
-        if _flipped(scope, ev_stems, ev_negated, ev_scopes):
+        if _flipped(scope, ev_stems, ev_negated, ev_set_aside):
             return "the sentence negates something the source asserts"
     for scope in ev_scopes:
-        if _flipped(scope, claim.stems, claim.negated, claim.negation_scopes):
+        if _flipped(scope, claim.stems, claim.negated, claim_set_aside):
             return "the source negates something the sentence asserts"
     return None
 

@@ -79,6 +79,10 @@ IRREGULAR = dict(
 # A negation reaches this many tokens to its right, or to the next clause boundary.
 NEGATION_REACH = 6
 _CLAUSE_STOP = frozenset({",", ";", ":", "but", "and", "while", "because", "so"})
+# "not just X", "not only X" assert X (and more); "including but not limited to X" lists X.
+_NOT_A_DENIAL = frozenset({"just", "only", "merely", "simply"})
+_CONNECTIVES = frozenset({"because", "when", "if", "since", "until"})
+_CONTRASTS = frozenset({("rather", "than"), ("instead", "of")})
 
 # Organisations that open sentences ("Google engineers ..."); only capitalised uses count, and
 # names that are also common words (Square, Block, Slack, Snap) are left out.
@@ -153,10 +157,13 @@ class Features:
     names: frozenset[str]
     levels: frozenset[str]
     roles: frozenset[str]
+    # What "rather than", "instead of", "as opposed to" set aside: not asserted, but not denied
+    # either ("ahead of X" and "keeps X from" say the same), so these never raise a flag alone.
+    contrast_scopes: tuple[frozenset[str], ...] = ()
 
     @property
     def negated(self) -> frozenset[str]:
-        return frozenset().union(*self.negation_scopes) if self.negation_scopes else frozenset()
+        return frozenset().union(*self.negation_scopes, *self.contrast_scopes)
 
     @classmethod
     def merge(cls, parts: list[Features], text: str) -> Features:
@@ -169,6 +176,7 @@ class Features:
             names=frozenset().union(*(p.names for p in parts)),
             levels=frozenset().union(*(p.levels for p in parts)),
             roles=frozenset().union(*(p.roles for p in parts)),
+            contrast_scopes=tuple(s for p in parts for s in p.contrast_scopes),
         )
 
 
@@ -186,7 +194,8 @@ def un_negated(lowered: str) -> str | None:
 # Figures are compared as values (numbers.py), not as words: "half" must not count as a word the
 # source lacks when the source says "50%".
 FIGURE_WORDS = frozenset(
-    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled", "thirds"]
+    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled", "twice",
+     "thrice", "thirds"]
 )
 
 
@@ -221,15 +230,17 @@ def analyse(text: str) -> Features:
     words = tokens(text)
     lowered = [w.lower().replace("’", "'") for w in words]
     numeric = _DIGIT.search(text) is not None or not NUMBER_WORDS.isdisjoint(lowered)
+    scopes = _negation_scopes(lowered)
     return Features(
         text=text,
         stems=frozenset(content_stems(words)),
         numbers=extract_numbers(text) if numeric else (),
-        negation_scopes=tuple(_negation_scopes(lowered)),
+        negation_scopes=tuple(s for s, contrast in scopes if not contrast),
         names=frozenset(_names(words)),
         levels=frozenset(_ladder(m.lower()) for m in _LEVEL_CODE.findall(text))
         | frozenset(f"l{m}" for m in _LEVEL_WORDS.findall(text)),
         roles=_ALL_ROLES.intersection(lowered),
+        contrast_scopes=tuple(s for s, contrast in scopes if contrast),
     )
 
 
@@ -238,29 +249,63 @@ def _ladder(code: str) -> str:
     return f"l{match.group(1)}" if match else code
 
 
-def _negation_scopes(lowered: list[str]) -> list[frozenset[str]]:
-    """Content stems each negation governs: "did not know which team" -> {know, team}."""
+def _negation_scopes(lowered: list[str]) -> list[tuple[frozenset[str], bool]]:
+    """Content stems each negation governs ("did not know which team" -> {know, team}), each
+    with whether it is only a contrast ("rather than X")."""
     scopes = []
     for i, word in enumerate(lowered):
         if negated := un_negated(word):
-            scopes.append(frozenset({stem(negated)}))
+            scopes.append((frozenset({stem(negated)}), False))
             continue
         following = lowered[i + 1] if i + 1 < len(lowered) else ""
-        if (word, following) in (("no", "longer"), ("rather", "than"), ("instead", "of")):
+        contrast = False
+        if (word, following) == ("no", "longer"):
             start = i + 2
+        elif (word, following) in _CONTRASTS or lowered[i : i + 3] == ["as", "opposed", "to"]:
+            start, contrast = i + (3 if word == "as" else 2), True
         elif word in NEGATIONS or word.endswith("n't"):
+            if following in _NOT_A_DENIAL or lowered[i + 1 : i + 3] == ["limited", "to"]:
+                continue
             start = i + 1
+            # "A, not B" sets B against A, as "A rather than B" does ("A, not because B" still
+            # denies B).
+            contrast = (word == "not" and i > 0 and lowered[i - 1] in ",;:"
+                        and following not in _CONNECTIVES)  # fmt: skip
         else:
             continue
+        # "not because someone mandated it": the negation reaches past the connective.
+        if start < len(lowered) and lowered[start] in _CONNECTIVES:
+            start += 1
         scope: list[str] = []
         for follower in lowered[start : start + NEGATION_REACH]:
             if follower in _CLAUSE_STOP:
                 break
             scope.append(follower)
+        if _denies_the_subject(scope):
+            scope += _clause_before(lowered, i)
         stems = frozenset(content_stems(scope))
         if stems:
-            scopes.append(stems)
+            scopes.append((stems, contrast))
     return scopes
+
+
+# "X does not exist", "X is not required": what is denied is the subject before the negation.
+_DENIED_SUBJECT = frozenset({"exist", "exists", "required", "needed", "necessary", "allowed"})
+
+
+def _denies_the_subject(scope: list[str]) -> bool:
+    verb = scope[1:2] if scope[:1] == ["be"] else scope[:1]
+    return bool(verb) and verb[0] in _DENIED_SUBJECT
+
+
+def _clause_before(lowered: list[str], i: int) -> list[str]:
+    """The words of the clause before position `i`, as far as a negation would reach."""
+    before: list[str] = []
+    for word in reversed(lowered[max(0, i - NEGATION_REACH) : i]):
+        if word in _CLAUSE_STOP:
+            break
+        before.append(word)
+    return before
 
 
 def _names(words: list[str]) -> list[str]:

@@ -67,8 +67,8 @@ MAGNITUDES = {
     "billion": (1e9, 1e12),
 }
 NUMBER_WORDS = frozenset(
-    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled",
-     *MAGNITUDES, *(f"{m}s" for m in MAGNITUDES), "third", "thirds", "quarters", "fifth",
+    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled", "twice",
+     "thrice", *MAGNITUDES, *(f"{m}s" for m in MAGNITUDES), "third", "thirds", "quarters", "fifth",
      "fifths", "tenth", "tenths", "second", "minute", "hour", "day", "week", "fortnight",
      "month", "year", "decade"]
 )
@@ -86,7 +86,7 @@ NUMBER = re.compile(
     re.IGNORECASE,
 )
 _FRACTION = re.compile(r"\b(half|dozen)\b(?! of (?:the|a|an|their|its)\b)")
-_HALVED = re.compile(r"\b(halved|halving|doubled|doubling|tripled)\b", re.IGNORECASE)
+_HALVED = re.compile(r"\b(halved|halving|doubled|doubling|tripled|twice|thrice)\b", re.IGNORECASE)
 _MAGNITUDE = re.compile(
     r"\b(?:(?:several|a few|few|many|some)\s+(hundred|thousand|million|billion)s?"
     r"|(dozen|hundred|thousand|million|billion)s)\b"
@@ -114,13 +114,12 @@ class Quantity:
         "Hundreds" is backed by "300" or "several hundred", but "300" is not backed by
         "hundreds": the claim would be more precise than its source.
         """
-        if self.date is not None:
-            return stated.date is not None and all(
-                mine is None or mine == theirs
-                for mine, theirs in zip(self.date, stated.date, strict=True)
-            )
-        if stated.date is not None:
-            return False
+        if self.date is not None and stated.date is not None:
+            return all(mine is None or mine == theirs
+                       for mine, theirs in zip(self.date, stated.date, strict=True))  # fmt: skip
+        if self.date is not None or stated.date is not None:
+            # "2000 engineers" reads as a year too; a bare year and a plain figure can agree.
+            return _bare_year(self) == _bare_year(stated) is not None
         if self.seconds is not None and stated.seconds is not None:
             return _close(self.seconds, stated.seconds)
         if stated.upper is not None:
@@ -129,6 +128,12 @@ class Quantity:
         if self.upper is not None:
             return self.value <= stated.value < self.upper
         return _close(self.value, stated.value)
+
+
+def _bare_year(q: Quantity) -> float | None:
+    if q.date is None:
+        return q.value if q.upper is None and q.seconds is None else None
+    return float(q.date[0]) if q.date[0] is not None and q.date[1:] == (None, None) else None
 
 
 def _close(a: float, b: float) -> bool:
@@ -146,6 +151,22 @@ _UNIT = re.compile(
 )
 _ONE_UNIT = re.compile(
     r"\b(?:a|an|one)\s+(second|minute|hour|day|week|fortnight|month|year|decade)\b"
+    r"(?P<half>\s+and\s+a\s+half\b)?"
+)
+# "twice a year", "three hours a week", "once a day": the "a year" is a rate's period, not a
+# figure of its own.
+_RATE_BEFORE = re.compile(
+    r"(?:\b(?:once|twice|thrice|times)|(?:second|minute|hour|day|week|month)s?)\s*$"
+)
+# "half an hour", "half a day": half of the unit.
+_HALF_UNIT = re.compile(r"\bhalf\s+(?:an?\s+)(second|minute|hour|day|week|month|year)\b")
+# Units glued to digits in notes and tables: "~3h", "1.5hrs", "30min".
+_GLUED_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(h|hrs?|mins?)\b")
+_GLUED_SECONDS = {"h": 3600, "hr": 3600, "hrs": 3600, "min": 60, "mins": 60}
+# "two and a half years" is 2.5 years, not a two and a half.
+_AND_A_HALF = re.compile(
+    rf"\b({_NUMERIC}|{_WORD_NUMBER})\s+and\s+a\s+half\s+"
+    r"(second|minute|hour|day|week|month|year)s?\b"
 )
 DENOMINATORS = {"third": 3, "thirds": 3, "quarters": 4, "fifth": 5, "fifths": 5, "tenth": 10,
                 "tenths": 10}  # fmt: skip
@@ -153,6 +174,9 @@ _FRACTION_WORDS = re.compile(
     r"\b(one|a|two|three|four|five|six|seven|eight|nine)[-\s]"
     r"(thirds?|quarters|fifths?|tenths?)\b"
 )
+# "a fifth of the budget" is a fraction, "a fifth season" an ordinal; "two thirds" is always one.
+_PLURAL_PARTS = frozenset({"thirds", "quarters", "fifths", "tenths"})
+_FRACTION_OF = re.compile(r"\s+of\b")
 _SLASH_FRACTION = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])")
 MONTHS = {
     m: n
@@ -167,6 +191,7 @@ _MONTH = r"(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july
 _DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<y>1[5-9]\d\d|20\d\d)"
 _DATES = [
+    re.compile(r"(?<![\d-])(?P<y>1[5-9]\d\d|20\d\d)-(?P<mn>0[1-9]|1[0-2])(?:-(?P<d>[0-3]\d))?(?![\d-])"),
     re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b"),
     re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b(?!\s*(?:%|percent))"),
     re.compile(rf"\b{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
@@ -176,6 +201,10 @@ _DATES = [
 
 def extract_dates(text: str) -> list[Quantity]:
     """Dates as (year, month, day) with the fields the text states; a bare year is a date too."""
+    return _dates(text)[0]
+
+
+def _dates(text: str) -> tuple[list[Quantity], list[tuple[int, int]]]:
     lowered = text.lower()
     taken: list[tuple[int, int]] = []
     out: list[Quantity] = []
@@ -188,33 +217,55 @@ def extract_dates(text: str) -> list[Quantity]:
             if day is not None and not 1 <= day <= 31:
                 continue
             month = MONTHS[fields["m"]] if fields.get("m") else None
+            if fields.get("mn"):
+                month = int(fields["mn"])
             if month == 5 and fields.get("y") is None and day is None:
                 continue  # "may" alone is a verb
             year = int(fields["y"]) if fields.get("y") else None
             taken.append(match.span())
             out.append(Quantity(float(year or 0), match.group(0), date=(year, month, day)))
-    return out
+    return out, taken
 
 
 def extract_numbers(text: str) -> tuple[Quantity, ...]:
     """Every figure in `text`, in order. Digits glued to letters (L5, p99, CI3) are not figures."""
     found: list[Quantity] = []
     lowered = text.lower()
-    fractions = [*_FRACTION_WORDS.finditer(lowered), *_SLASH_FRACTION.finditer(lowered)]
-    spans = [m.span() for m in fractions]
+    dates, spans = _dates(text)
+    fractions = [m for m in (*_FRACTION_WORDS.finditer(lowered), *_SLASH_FRACTION.finditer(lowered))
+                 if m.group(2) in _PLURAL_PARTS or _FRACTION_OF.match(lowered, m.end())
+                 or m.group(1).isdigit()]  # fmt: skip
+    spans += [m.span() for m in fractions]
     for match in fractions:
         top, bottom = match.group(1), match.group(2)
         numerator = _value(top) if top not in ("a", "one") else 1.0
         denominator = DENOMINATORS.get(bottom) or float(bottom)
         if numerator is not None and denominator:
             found.append(Quantity(numerator / denominator, match.group(0)))
+    for match in _HALF_UNIT.finditer(lowered):
+        spans.append(match.span())
+        found.append(Quantity(0.5, match.group(0), seconds=0.5 * SECONDS[match.group(1)]))
+    for match in _AND_A_HALF.finditer(lowered):
+        length = (_value(match.group(1)) or 0.0) + 0.5
+        spans.append(match.span())
+        found.append(Quantity(length, match.group(0), seconds=length * SECONDS[match.group(2)]))
     for match in _ONE_UNIT.finditer(lowered):
-        found.append(Quantity(1.0, match.group(0), seconds=float(SECONDS[match.group(1)])))
+        if _RATE_BEFORE.search(lowered[: match.start()]) or _inside(match.start(), spans):
+            continue
+        length = 1.5 if match.group("half") else 1.0
+        spans.append(match.span())
+        found.append(Quantity(length, match.group(0),
+                              seconds=length * SECONDS[match.group(1)]))  # fmt: skip
+    for match in _GLUED_UNIT.finditer(lowered):
+        length = float(match.group(1))
+        spans.append(match.span())
+        found.append(Quantity(length, match.group(0),
+                              seconds=length * _GLUED_SECONDS[match.group(2)]))  # fmt: skip
     for match in NUMBER.finditer(lowered):
         start, end = match.span("num")
         if _glued(lowered, start, match.end()) or _VAGUE_BEFORE.search(lowered[:start]):
             continue
-        if any(a <= start < b for a, b in spans):
+        if _inside(start, spans):
             continue
         value = _value(match.group("num"))
         if value is None:
@@ -233,16 +284,23 @@ def extract_numbers(text: str) -> tuple[Quantity, ...]:
             seconds = v * SECONDS[unit.group(1)] if unit else None
             found.append(Quantity(v / 100 if percent else v, match.group(0).strip(), None, seconds))
     for match in _FRACTION.finditer(lowered):
+        if _inside(match.start(), spans):
+            continue
         found.append(Quantity(FRACTIONS[match.group(1)], match.group(0)))
     for match in _MAGNITUDE.finditer(lowered):
         low, high = MAGNITUDES[match.group(1) or match.group(2)]
         found.append(Quantity(low, match.group(0), high))
     for match in _HALVED.finditer(lowered):
         word = match.group(1)
-        value = 0.5 if word.startswith("halv") else (2.0 if word.startswith("doubl") else 3.0)
+        value = 0.5 if word.startswith("halv") else (
+            2.0 if word.startswith(("doubl", "twice")) else 3.0)
         found.append(Quantity(value, word))
-    found.extend(extract_dates(text))
+    found.extend(dates)
     return tuple(found)
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= position < b for a, b in spans)
 
 
 def _glued(text: str, start: int, end: int) -> bool:
@@ -251,6 +309,8 @@ def _glued(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else " "
     if before.isalpha() and text[start].isdigit():
         return True
+    if after == "s" and not text[end + 1 : end + 2].isalpha():
+        return False  # "Engineer 4s", "the 1990s"
     return text[end - 1].isdigit() and after.isalpha() and after not in "kmbx%"
 
 
@@ -273,4 +333,17 @@ def _value(token: str) -> float | None:
 
 def missing_numbers(claim: tuple[Quantity, ...], evidence: tuple[Quantity, ...]) -> list[str]:
     """Figures the claim states that the evidence does not (the evidence may say more)."""
-    return [q.text for q in claim if not any(q.matches(e) for e in evidence)]
+    return [q.text for q in claim if not _backed(q, evidence)]
+
+
+def _backed(q: Quantity, evidence: tuple[Quantity, ...]) -> bool:
+    """Whether the evidence states `q`; a full date may be spread over the evidence, as in
+    "on October 6th ... in 1995"."""
+    if any(q.matches(e) for e in evidence):
+        return True
+    if q.date is None or q.date[0] is None or q.date[1] is None:
+        return False
+    year, month, day = q.date
+    undated = Quantity(0.0, q.text, date=(None, month, day))
+    return any(e.date is not None and e.date[0] is None and undated.matches(e) for e in evidence) \
+        and any(e.date is not None and e.date[0] == year for e in evidence)
