@@ -31,6 +31,15 @@ def split(text: str) -> list[str]:
             ["The talk was given by John F. Kennedy in Berlin.", "It was short."],
         ),
         ("I said no. Then I left.", ["I said no.", "Then I left."]),
+        (
+            "The ruling in Keller v. Ames Council set the rule. Appeals followed.",
+            ["The ruling in Keller v. Ames Council set the rule.", "Appeals followed."],
+        ),
+        (
+            "The ledger dates from c. 1720 and survives. It was rebound.",
+            ["The ledger dates from c. 1720 and survives.", "It was rebound."],
+        ),
+        ("Pick option c. Then go on.", ["Pick option c.", "Then go on."]),
     ],
 )
 def test_abbreviations_and_initials_end_a_sentence_only_when_they_should(

@@ -20,12 +20,13 @@ def _words(text: str) -> frozenset[str]:
 # Words that end with a period without ending the sentence.
 ABBREVIATIONS = _words(
     """
-    e.g i.e vs cf al approx dept est fig inc ltd co corp jr sr st mr mrs ms dr prof vol u.s
+    e.g i.e vs v cf al approx dept est fig inc ltd co corp jr sr st mr mrs ms dr prof vol u.s
     u.k mt ft gen col lt sgt rev hon jan feb mar apr jun jul aug sep sept oct nov dec
     """
 )
-# Abbreviations only when a figure follows: "No. 1", "pp. 12", "Vol. 3" (but "I said no. Then").
-BEFORE_FIGURES = _words("no nos pp p art sec ch nr")
+# Abbreviations only when a figure follows: "No. 1", "pp. 12", "Vol. 3", "c. 1491" (circa), but
+# "I said no. Then".
+BEFORE_FIGURES = _words("no nos pp p art sec ch nr c ca")
 
 MARKER_RUN = r"(?:\s*\[[^\[\]\n]{1,40}\](?!\())*"
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)]*" + MARKER_RUN + r"(?=\s|$)")
