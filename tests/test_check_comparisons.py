@@ -111,6 +111,7 @@ def test_an_antonym_on_the_aligned_sentence_is_a_reversal() -> None:
          "Most engineers take ~2 shifts per year, so the cost is ~3h per year."),
         ("It takes up to an hour and a half per week.", "It takes up to ~1.5 hours per week."),
         ("The sync is half an hour.", "The sync is 30 minutes."),
+        ("Hold a weekly half-hour one-on-one.", "Hold a 30-minute one-on-one every week."),
         ("The project ran for two and a half years.", "The project ran for 2.5 years."),
         ("The prep takes 30 minutes.", "Prep: 30min."),
         # A date spread over the evidence: day and month in one place, the year in another.

@@ -159,7 +159,7 @@ _RATE_BEFORE = re.compile(
     r"(?:\b(?:once|twice|thrice|times)|(?:second|minute|hour|day|week|month)s?)\s*$"
 )
 # "half an hour", "half a day": half of the unit.
-_HALF_UNIT = re.compile(r"\bhalf\s+(?:an?\s+)(second|minute|hour|day|week|month|year)\b")
+_HALF_UNIT = re.compile(r"\bhalf[-\s]+(?:an?\s+)?(second|minute|hour|day|week|month|year)\b")
 # Units glued to digits in notes and tables: "~3h", "1.5hrs", "30min".
 _GLUED_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(h|hrs?|mins?)\b")
 _GLUED_SECONDS = {"h": 3600, "hr": 3600, "hrs": 3600, "min": 60, "mins": 60}
