@@ -439,3 +439,36 @@ def test_offline_checker_accuracy_on_the_labelled_cases(checker, capsys) -> None
             print(f"  {kind:<15} {right}/{total} = {right / total:.3f}")
     assert balanced >= BALANCED_ACCURACY_FLOOR
     assert all(right / total >= PER_KIND_FLOOR for right, total in tally.values()), dict(tally)
+
+
+# --- paraphrases that used to trip the discrete checks ---------------------------------------
+
+HANDBOOK = SourceText(
+    id=1,
+    text=(
+        "Each engineer joins the on-call rotation for about 2 weeks per year. The handover "
+        "meeting takes ~1.5h per rotation: 30m of prep, 30m of meeting, 30m of follow-up. "
+        "Managers pick the facilitator by rotation rather than by seniority."
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # "an hour and a half" is the "~1.5h" of the source: no figure is missing.
+        "The handover meeting takes an hour and a half per rotation [1].",
+        # A contrast in the source ("rather than by seniority") is not a denial of seniority.
+        "The facilitator is chosen by rotation, not by seniority [1].",
+    ],
+)
+def test_faithful_rewordings_of_figures_and_contrasts_are_supported(checker, answer) -> None:
+    sentence = only(checker.check(answer, [HANDBOOK]))
+    assert sentence.verdict == "supported", sentence.message
+
+
+def test_a_changed_duration_in_a_rewording_is_still_a_number_mismatch(checker) -> None:
+    sentence = only(checker.check("The handover meeting takes two hours per rotation [1].",
+                                  [HANDBOOK]))  # fmt: skip
+    assert sentence.verdict != "supported"
+    assert sentence.reason == "number_mismatch"
