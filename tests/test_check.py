@@ -472,3 +472,19 @@ def test_a_changed_duration_in_a_rewording_is_still_a_number_mismatch(checker) -
                                   [HANDBOOK]))  # fmt: skip
     assert sentence.verdict != "supported"
     assert sentence.reason == "number_mismatch"
+
+
+def test_a_figure_in_the_heading_above_the_sentences_backs_the_claim(checker) -> None:
+    # The level is stated once, in the heading; the bullets under it do not repeat it.
+    ladder = SourceText(id=1, text=(
+        "#### Engineer 2\n\n* Ships small changes every week.\n* Asks for help when blocked.\n"
+        "* Writes tests that other engineers can follow.\n* Reviews the code of fellow "
+        "engineers.\n* Mentors intern engineers.\n\n#### Engineer 3\n\n* Owns a whole service.\n"
+    ))  # fmt: skip
+    claim = ("An Engineer {} writes tests that other engineers can follow, reviews the code of "
+             "fellow engineers and mentors intern engineers [1].")
+    sentence = only(checker.check(claim.format(2), [ladder]))
+    assert sentence.verdict == "supported", sentence.message
+    wrong = only(checker.check(claim.format(4), [ladder]))
+    assert wrong.verdict != "supported"
+    assert "4" in (wrong.message or "")

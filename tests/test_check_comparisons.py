@@ -152,6 +152,9 @@ def test_an_ordinal_is_not_a_fraction_but_a_share_is() -> None:
          "The change lets a launch continue instead of rolling back."),
         ("What counts is each reply, not how fast the whole change is submitted.",
          "What counts is the reply time, as opposed to how fast the whole change is submitted."),
+        # "no more than five" bounds a figure; it denies nothing.
+        ("Keep the summary to no more than five sentences.",
+         "Keep the summary to five sentences or fewer."),
         # The same denial, with the subject before the negation on one side.
         ("The government has no promotions in the private-sector sense.",
          "Promotions in the private-sector sense do not exist in the government."),

@@ -43,9 +43,17 @@ class SourceIndex:
     words: frozenset[str]
     features: Features
     frequency: Mapping[str, int]  # in how many sentences each stem occurs
+    # Per sentence, the Markdown heading it sits under (its index), if any.
+    headings: tuple[int | None, ...] = ()
 
     def quote(self, window: Window) -> str:
         return self.text[window.start : window.end]
+
+    def heading_of(self, window: Window) -> Features | None:
+        """The heading above `window`: "#### Engineer 2" states the level of its bullets."""
+        first = window.sentences[0]
+        heading = self.headings[first] if first < len(self.headings) else None
+        return self.sentences[heading].features if heading is not None else None
 
 
 @lru_cache(maxsize=1024)
@@ -65,7 +73,20 @@ def index_source(text: str) -> SourceIndex:
     words = frozenset(_bare(w) for w in tokens(text))
     whole = Features.merge([w.features for w in singles], text)
     frequency = Counter(s for w in singles for s in w.features.stems)
-    return SourceIndex(text, tuple(singles), tuple(singles + pairs), words, whole, frequency)
+    return SourceIndex(text, tuple(singles), tuple(singles + pairs), words, whole, frequency,
+                       _headings(text, singles))  # fmt: skip
+
+
+def _headings(text: str, sentences: list[Window]) -> tuple[int | None, ...]:
+    out: list[int | None] = []
+    current = None
+    for i, window in enumerate(sentences):
+        if text.startswith("#", window.start):
+            out.append(None)
+            current = i
+        else:
+            out.append(current)
+    return tuple(out)
 
 
 def _bare(word: str) -> str:

@@ -83,6 +83,8 @@ _CLAUSE_STOP = frozenset({",", ";", ":", "but", "and", "while", "because", "so"}
 _NOT_A_DENIAL = frozenset({"just", "only", "merely", "simply"})
 _CONNECTIVES = frozenset({"because", "when", "if", "since", "until"})
 _CONTRASTS = frozenset({("rather", "than"), ("instead", "of")})
+# "no more than five", "no later than Friday" bound a figure; they deny nothing.
+_COMPARATIVES = frozenset({"more", "less", "fewer", "later", "earlier", "sooner", "longer"})
 
 # Organisations that open sentences ("Google engineers ..."); only capitalised uses count, and
 # names that are also common words (Square, Block, Slack, Snap) are left out.
@@ -259,12 +261,13 @@ def _negation_scopes(lowered: list[str]) -> list[tuple[frozenset[str], bool]]:
             continue
         following = lowered[i + 1] if i + 1 < len(lowered) else ""
         contrast = False
-        if (word, following) == ("no", "longer"):
+        if (word, following) == ("no", "longer") and lowered[i + 2 : i + 3] != ["than"]:
             start = i + 2
         elif (word, following) in _CONTRASTS or lowered[i : i + 3] == ["as", "opposed", "to"]:
             start, contrast = i + (3 if word == "as" else 2), True
         elif word in NEGATIONS or word.endswith("n't"):
-            if following in _NOT_A_DENIAL or lowered[i + 1 : i + 3] == ["limited", "to"]:
+            if (following in _NOT_A_DENIAL or lowered[i + 1 : i + 3] == ["limited", "to"]
+                    or following in _COMPARATIVES and lowered[i + 2 : i + 3] == ["than"]):
                 continue
             start = i + 1
             # "A, not B" sets B against A, as "A rather than B" does ("A, not because B" still

@@ -228,7 +228,9 @@ class _Scoring:
         aligned = list(
             dict.fromkeys([whole.window.features, *(a.window.features for a in parts if a)])
         )
-        evidence = list(dict.fromkeys([*aligned, *whole.evidence]))
+        # A figure may sit in the heading the aligned sentence belongs to ("#### Engineer 2").
+        headings = [a.index.heading_of(a.window) for a in (whole, *parts) if a]
+        evidence = list(dict.fromkeys([*aligned, *whole.evidence, *filter(None, headings)]))
         indexes = [index for _, index in sources]
         found = {
             "numbers": number_issue(plan.claim, evidence),
