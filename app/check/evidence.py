@@ -44,15 +44,14 @@ class SourceIndex:
     features: Features
     frequency: Mapping[str, int]  # in how many sentences each stem occurs
     # Per sentence, the Markdown heading it sits under (its index), if any.
-    headings: tuple[int | None, ...] = ()
+    headings: tuple[int | None, ...]
 
     def quote(self, window: Window) -> str:
         return self.text[window.start : window.end]
 
     def heading_of(self, window: Window) -> Features | None:
         """The heading above `window`: "#### Engineer 2" states the level of its bullets."""
-        first = window.sentences[0]
-        heading = self.headings[first] if first < len(self.headings) else None
+        heading = self.headings[window.sentences[0]]
         return self.sentences[heading].features if heading is not None else None
 
 
@@ -122,13 +121,12 @@ def negation_issue(claim: Features, evidence: list[Features]) -> str | None:
     ev_stems = frozenset().union(*(f.stems for f in evidence))
     ev_negated = frozenset().union(*(f.negated for f in evidence))
     ev_scopes = [scope for f in evidence for scope in f.negation_scopes]
-    ev_set_aside = [*ev_scopes, *(scope for f in evidence for scope in f.contrast_scopes)]
-    claim_set_aside = [*claim.negation_scopes, *claim.contrast_scopes]
+    ev_set_aside = [scope for f in evidence for scope in f.set_aside]
     for scope in claim.negation_scopes:
         if _flipped(scope, ev_stems, ev_negated, ev_set_aside):
             return "the sentence negates something the source asserts"
     for scope in ev_scopes:
-        if _flipped(scope, claim.stems, claim.negated, claim_set_aside):
+        if _flipped(scope, claim.stems, claim.negated, claim.set_aside):
             return "the source negates something the sentence asserts"
     return None
 

@@ -82,7 +82,7 @@ _CLAUSE_STOP = frozenset({",", ";", ":", "but", "and", "while", "because", "so"}
 # "not just X", "not only X" assert X (and more); "including but not limited to X" lists X.
 _NOT_A_DENIAL = frozenset({"just", "only", "merely", "simply"})
 _CONNECTIVES = frozenset({"because", "when", "if", "since", "until"})
-_CONTRASTS = frozenset({("rather", "than"), ("instead", "of")})
+_CONTRASTS = (("rather", "than"), ("instead", "of"), ("as", "opposed", "to"))
 # "no more than five", "no later than Friday" bound a figure; they deny nothing.
 _COMPARATIVES = frozenset({"more", "less", "fewer", "later", "earlier", "sooner", "longer"})
 
@@ -164,8 +164,13 @@ class Features:
     contrast_scopes: tuple[frozenset[str], ...] = ()
 
     @property
+    def set_aside(self) -> tuple[frozenset[str], ...]:
+        """Every scope this text denies or contrasts away."""
+        return (*self.negation_scopes, *self.contrast_scopes)
+
+    @property
     def negated(self) -> frozenset[str]:
-        return frozenset().union(*self.negation_scopes, *self.contrast_scopes)
+        return frozenset().union(*self.set_aside)
 
     @classmethod
     def merge(cls, parts: list[Features], text: str) -> Features:
@@ -261,10 +266,11 @@ def _negation_scopes(lowered: list[str]) -> list[tuple[frozenset[str], bool]]:
             continue
         following = lowered[i + 1] if i + 1 < len(lowered) else ""
         contrast = False
+        phrase = next((p for p in _CONTRASTS if tuple(lowered[i : i + len(p)]) == p), None)
         if (word, following) == ("no", "longer") and lowered[i + 2 : i + 3] != ["than"]:
             start = i + 2
-        elif (word, following) in _CONTRASTS or lowered[i : i + 3] == ["as", "opposed", "to"]:
-            start, contrast = i + (3 if word == "as" else 2), True
+        elif phrase:
+            start, contrast = i + len(phrase), True
         elif word in NEGATIONS or word.endswith("n't"):
             if (following in _NOT_A_DENIAL or lowered[i + 1 : i + 3] == ["limited", "to"]
                     or following in _COMPARATIVES and lowered[i + 2 : i + 3] == ["than"]):

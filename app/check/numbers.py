@@ -242,25 +242,22 @@ def extract_numbers(text: str) -> tuple[Quantity, ...]:
         denominator = DENOMINATORS.get(bottom) or float(bottom)
         if numerator is not None and denominator:
             found.append(Quantity(numerator / denominator, match.group(0)))
+
+    def duration(match: re.Match[str], length: float, unit_seconds: float) -> None:
+        """A spelled-out length of time; its words are not read again as figures."""
+        spans.append(match.span())
+        found.append(Quantity(length, match.group(0), seconds=length * unit_seconds))
+
     for match in _HALF_UNIT.finditer(lowered):
-        spans.append(match.span())
-        found.append(Quantity(0.5, match.group(0), seconds=0.5 * SECONDS[match.group(1)]))
+        duration(match, 0.5, SECONDS[match.group(1)])
     for match in _AND_A_HALF.finditer(lowered):
-        length = (_value(match.group(1)) or 0.0) + 0.5
-        spans.append(match.span())
-        found.append(Quantity(length, match.group(0), seconds=length * SECONDS[match.group(2)]))
+        duration(match, (_value(match.group(1)) or 0.0) + 0.5, SECONDS[match.group(2)])
     for match in _ONE_UNIT.finditer(lowered):
         if _RATE_BEFORE.search(lowered[: match.start()]) or _inside(match.start(), spans):
             continue
-        length = 1.5 if match.group("half") else 1.0
-        spans.append(match.span())
-        found.append(Quantity(length, match.group(0),
-                              seconds=length * SECONDS[match.group(1)]))  # fmt: skip
+        duration(match, 1.5 if match.group("half") else 1.0, SECONDS[match.group(1)])
     for match in _GLUED_UNIT.finditer(lowered):
-        length = float(match.group(1))
-        spans.append(match.span())
-        found.append(Quantity(length, match.group(0),
-                              seconds=length * _GLUED_SECONDS[match.group(2)]))  # fmt: skip
+        duration(match, float(match.group(1)), _GLUED_SECONDS[match.group(2)])
     for match in NUMBER.finditer(lowered):
         start, end = match.span("num")
         if _glued(lowered, start, match.end()) or _VAGUE_BEFORE.search(lowered[:start]):
