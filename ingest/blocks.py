@@ -73,6 +73,9 @@ _EDITORIAL_NOTE = re.compile(
     re.IGNORECASE,
 )
 _NOTE_MAX_WORDS = 60
+# A page's dek: one wholly italic line under the title, before any text or section
+# ("_A friendly guide for reviewing code, at TTS._"). It describes the piece, like a note.
+_DEK_MAX_WORDS = 30
 # An interview's question: "Q: ...", "Question: ...", or a bold line of its own.
 _QUESTION_PREFIX = re.compile(r"^(q|question|interviewer)\s*[:.]\s*", re.IGNORECASE)
 _ANSWER_PREFIX = re.compile(r"^(a|answer)\s*[:.]\s+", re.IGNORECASE)
@@ -202,12 +205,17 @@ class BlockWalker:
         if kind == "paragraph" and _is_byline(text):
             self.byline = self.byline or text
             return
-        if kind == "paragraph" and _is_editorial_note(text):
+        if kind == "paragraph" and (_is_editorial_note(text) or self._is_dek(tag, text)):
             self.notes.append(text)
             return
         if kind != "code" and _is_boilerplate(kind, text, tag, self.authored):
             return
         self.blocks.append(RawBlock(kind, text, self.path))
+
+    def _is_dek(self, tag: Tag | None, text: str) -> bool:
+        if tag is None or self.blocks or len(self.stack) > 1:
+            return False
+        return len(text.split()) <= _DEK_MAX_WORDS and _only_child_is(tag, ("em", "i"))
 
     def _answer(self, text: str) -> str:
         """An answer's "A:" goes once its question is a heading: it would open every quote."""
@@ -230,11 +238,15 @@ def _question(tag: Tag) -> str | None:
     if match := _QUESTION_PREFIX.match(text):
         rest = text[match.end() :]
         return rest if rest and text.endswith("?") else None
-    parts = [c for c in tag.children if not (isinstance(c, NavigableString) and not str(c).strip())]
-    bold = len(parts) == 1 and isinstance(parts[0], Tag) and parts[0].name in ("strong", "b")
-    if not bold or text[-1] in ".!;,":
+    if not _only_child_is(tag, ("strong", "b")) or text[-1] in ".!;,":
         return None
     return text if text.endswith("?") or len(text.split()) <= _BOLD_HEADING_MAX_WORDS else None
+
+
+def _only_child_is(tag: Tag, names: tuple[str, ...]) -> bool:
+    """True when all of `tag`'s text sits in one child element named in `names` ("**x**")."""
+    parts = [c for c in tag.children if not (isinstance(c, NavigableString) and not str(c).strip())]
+    return len(parts) == 1 and isinstance(parts[0], Tag) and parts[0].name in names
 
 
 def _is_editorial_note(text: str) -> bool:

@@ -11,7 +11,8 @@ top-level field outside the known page settings whose strings add up to at least
 - a list of unlabelled mappings of plain values becomes a list, one item per mapping
   rendered like a table row ("Criteria: ...; Examples: ...");
 - a list of strings becomes a list, a string a paragraph; short scalars ("levels: 6") say
-  nothing on their own and are left out.
+  nothing on their own and are left out;
+- a list of links (`subnav: [{text: ..., href: "#..."}]`) is navigation and is left out.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _SETTINGS = {
     "og_image", "comments", "toc", "hide", "template", "type", "lang", "eleventynavigation",
 }  # fmt: skip
 _LABEL_KEYS = ("name", "title", "label", "level")
+_LINK_KEYS = ("href", "url", "link")
+_LINK_VALUE = re.compile(r"^(#|/|\.{0,2}/|https?://)")
 _MAX_LEVEL = 6
 
 
@@ -38,7 +41,7 @@ def content_html(front: dict) -> str:
     """HTML for the content-bearing fields of `front` (lower-cased keys), "" if there are none."""
     parts: list[str] = []
     for key, value in front.items():
-        if key in _SETTINGS or _words(value) < CONTENT_WORDS:
+        if key in _SETTINGS or _words(value) < CONTENT_WORDS or _is_menu(value):
             continue
         parts += _render(value, 2, key)
     return "\n".join(parts)
@@ -78,6 +81,16 @@ def _render(value: object, level: int, key: str | None) -> Iterator[str]:
                 yield from _render(item, level + 1, None)
             elif not any(item is r for r in records):
                 yield from _render(item, level, None)
+
+
+def _is_menu(value: object) -> bool:
+    """A list of links ({text: "Why reviews?", href: "#why-reviews"}): a page's sub-navigation
+    (18F `subnav:`), which would otherwise become a list of "Text: ...; Href: ..." lines."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(item, dict) and any(
+            isinstance(item.get(k), str) and _LINK_VALUE.match(item[k]) for k in _LINK_KEYS)
+        for item in value
+    )
 
 
 def _is_record(item: dict) -> bool:

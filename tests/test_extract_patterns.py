@@ -208,6 +208,25 @@ def test_settings_in_front_matter_stay_out_of_the_body() -> None:
     assert doc.text == filler(6)
 
 
+def test_a_sub_navigation_in_front_matter_is_not_body_text() -> None:
+    # 18F pages list their sections as `subnav:` links; they read "Text: ...; Href: ..." as text.
+    items = "".join(f"  - text: Why section {i} matters to reviewers\n    href: \"#s{i}\"\n"
+                    for i in range(6))
+    doc = markdown(f"---\ntitle: Reviews\nsubnav:\n{items}---\n\n{filler(6)}")
+    assert doc.text == filler(6)
+
+
+def test_an_italic_line_under_the_title_is_a_note_not_a_point() -> None:
+    doc = markdown(f"_A friendly guide to reviews, for our whole team._\n\n## Why\n\n{filler(6)}")
+    assert doc.notes == ("A friendly guide to reviews, for our whole team.",)
+    assert doc.text == filler(6)
+    # Emphasis inside a sentence, or an italic paragraph after the first, is text.
+    doc = markdown(f"{filler(6)}\n\n_Reviews are where a team learns most of what it knows._")
+    assert doc.notes == () and "where a team learns" in doc.text
+    doc = markdown(f"Reviews are _where_ a team learns.\n\n{filler(6)}")
+    assert doc.text.startswith("Reviews are where a team learns.")
+
+
 @pytest.mark.parametrize(
     ("url", "source", "title"),
     [
