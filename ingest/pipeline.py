@@ -36,7 +36,7 @@ from ingest.extract import extract
 from ingest.fetch import Fetcher, FetchOutcome
 from ingest.records import Chunk, Document, Page
 from ingest.sources import Discovered, SourceSpec, discover
-from ingest.state import IngestState, now_iso
+from ingest.state import IngestState, PageState, now_iso
 from ingest.store import VectorStore
 
 log = logging.getLogger("careerqa.ingest")
@@ -141,6 +141,13 @@ class _Run:
         self.summary = IngestSummary()
         self.id = self.state.start_run()
         self.seen: set[str] = set()
+        # Each URL's record as this run first read it: read once for the conditional GET
+        # and again after extraction, each read a unit of work on the model's cores.
+        self.before: dict[str, PageState | None] = {}
+        # Audit-log lines, written with each stored batch and at the end (one commit for
+        # many, where one a decision took as much CPU as extracting a small page).
+        self.log_lines: list[tuple[str, str, str]] = []
+        self.log_lock = threading.Lock()
         # content hash -> URL that keeps that text; the smallest URL wins, so the outcome
         # does not depend on the order in which concurrent fetches finish.
         self.owners: dict[str, str] = {}
@@ -152,12 +159,26 @@ class _Run:
 
     def decide(self, url: str, decision: str, detail: str = "") -> None:
         """Record one fetch decision in the audit log (and count the skips)."""
-        self.state.log(self.id, url, decision, detail)
+        with self.log_lock:
+            self.log_lines.append((url, decision, detail))
         if decision not in {"fetched", "stored", "near_duplicate"}:
             self.summary.skipped[decision] += 1
 
+    def flush_log(self) -> None:
+        with self.log_lock:
+            lines, self.log_lines = self.log_lines, []
+        if lines:
+            self.state.log_many(self.id, lines)
+
+    def recorded(self, url: str) -> PageState | None:
+        """`url`'s record as it stood when this run first looked (a URL is processed once a
+        run, so the record can only have changed under another process meanwhile)."""
+        if url not in self.before:
+            self.before[url] = self.state.get(url)
+        return self.before[url]
+
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        st = self.state.get(url)
+        st = self.recorded(url)
         if st and st.status == "stored":
             return st.etag, st.last_modified
         return None
@@ -208,8 +229,10 @@ class _Run:
             if self.bar is not None:
                 self.bar.close()
             self.side.shutdown()
+            self.flush_log()
         if prune and self._prune():
             self.state.bump_generation()
+        self.flush_log()
         self.summary.wall_seconds = time.perf_counter() - started
         self.state.finish_run(self.id, self.summary.as_dict())
         return self.summary
@@ -248,7 +271,7 @@ class _Run:
             self._record_failure(page.url, item.source, exc.reason, str(exc))
             return
 
-        previous = self.state.get(doc.url)
+        previous = self.recorded(doc.url)
         if previous and previous.status == "stored" and previous.doc_hash == doc.hash:
             # Same text as stored: nothing to embed, just remember the new validators.
             self.state.upsert(
@@ -410,9 +433,10 @@ class _Run:
                 near_duplicate_of=pending.near_duplicate_of, signature=pending.signature,
             )))
         self.state.finish_writes(records)
-        self.state.log_many(self.id, [
-            (p.doc.url, "stored", f"{len(p.chunks)} chunks, {gone} replaced")
-            for p, gone in zip(batch, removed, strict=True)])
+        with self.log_lock:
+            self.log_lines += [(p.doc.url, "stored", f"{len(p.chunks)} chunks, {gone} replaced")
+                               for p, gone in zip(batch, removed, strict=True)]
+        self.flush_log()
         for pending, gone in zip(batch, removed, strict=True):
             url, n = pending.doc.url, len(pending.chunks)
             self.summary.stored += 1
