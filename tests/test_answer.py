@@ -503,3 +503,34 @@ def test_a_fact_stated_twice_on_its_page_is_quoted_once(service):
     quoted = [" ".join(s.text.split("[")[0].lstrip("- ").split()) for s in response.sentences
               if s.citations]
     assert quoted.count("Escalations fell by 40%.") == 1, quoted
+
+
+@pytest.mark.parametrize(
+    ("question", "acts", "other"),
+    [
+        ("What do great code reviewers do?",
+         "Reviewers look for the design of a change before its style.",
+         "Code reviews are an important part of how a team ships software."),
+        ("What do great managers do?",
+         "Good managers give each report honest feedback every week.",
+         "Management is a different job from engineering."),
+    ],
+)
+def test_a_trait_question_prefers_sentences_where_its_own_role_acts(
+    question: str, acts: str, other: str
+) -> None:
+    # "reviewers" is no role of the engineering ladder, and its terms ("review") also match
+    # the activity: the behaviour cue must follow the role the question names.
+    from app.answer.scoring import QuestionProfile, score
+
+    profile = QuestionProfile.of(question, np.zeros(4, dtype=np.float32), broad=True)
+    assert profile.traits
+
+    def value(text: str) -> float:
+        chunk = Chunk(id="c", text=text, url="https://x.example/a", title="Working notes",
+                      heading_path=("Working notes",), position=3, start=0, end=len(text),
+                      doc_hash="h", fetched_at="")
+        (quote,) = answer_quotes(chunk)
+        return score(quote, profile, similarity=0.5, retrieval=0.5, centrality=0.3)
+
+    assert value(acts) > value(other) + 0.1

@@ -149,6 +149,19 @@ def cues_of(sentences: tuple[str, ...]) -> Cues:
     )
 
 
+def acts_as(sentence: str, agents: frozenset[str]) -> bool:
+    """ "Reviewers look for design first" for a question about code reviewers: the
+    question's own role (any role, not only those of `_AGENT`), then what it does."""
+    return bool(agents) and bool(_agent_behaviour(agents).match(sentence)) and not (
+        _POPULATION.match(sentence) or is_imperative(sentence))
+
+
+@lru_cache(maxsize=256)
+def _agent_behaviour(agents: frozenset[str]) -> re.Pattern[str]:
+    names = "|".join(sorted(map(re.escape, agents)))
+    return re.compile(_BEHAVIOUR.pattern.replace(_AGENT, f"(?:{names})", 1), re.IGNORECASE)
+
+
 def is_narrative(text: str) -> bool:
     """Past-tense storytelling: a past verb among the first ten words."""
     return bool(_PAST_VERB.search(" ".join(text.split()[:10])))

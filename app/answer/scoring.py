@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.answer.cues import LEVELS, SHORT, Cues, cues_of
+from app.answer.cues import LEVELS, SHORT, Cues, acts_as, cues_of
 from app.answer.lead import question_subject
 from app.answer.quotes import Quote, answer_quotes, leans_back, opens_with_reference
 from app.terms import overlap, term_set, words
@@ -117,6 +117,9 @@ class QuestionProfile:
     defines: frozenset[str] = frozenset()  # terms of what "what is X?" asks to define
     names: frozenset[str] = frozenset()  # proper nouns, lower-cased words
     levels: frozenset[str] = frozenset()  # career levels the question names
+    # The role a "what do great X do?" question asks about, as it is written: "reviewer",
+    # "reviewers" (its terms would also match "code reviews", the activity).
+    agents: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, question: str, vector: np.ndarray, *, broad: bool = False) -> QuestionProfile:
@@ -140,6 +143,7 @@ class QuestionProfile:
             defines=term_set(defined),
             names=frozenset(w for name in _QUESTION_NAME.findall(question) for w in words(name)),
             levels=frozenset(w for w in words(question) if w in LEVELS),
+            agents=_role_forms(question_subject(asked)),
         )
 
 
@@ -214,11 +218,11 @@ def _trait_score(
         + T_CENTRAL * centrality
         + T_RETRIEVAL * retrieval
         + T_LEXICAL * max(overlap(q.terms, t) for t in cues.sentence_terms)
-        + T_SUBJECT * overlap(q.subject, cues.opening_terms)
+        + T_SUBJECT * _subject_opening(quote, cues, q)
     )
     if cues.imperative:
         value -= T_IMPERATIVE_PENALTY
-    elif cues.behaviour and not cues.narrative:
+    elif (cues.behaviour or acts_as(quote.sentence_texts()[0], q.agents)) and not cues.narrative:
         value += T_BEHAVIOUR
     if cues.narrative:
         value -= NARRATIVE_PENALTY
@@ -241,6 +245,23 @@ def _trait_score(
     if q.levels and cues.level and cues.level not in q.levels:
         value -= OTHER_LEVEL_PENALTY
     return value
+
+
+def _subject_opening(quote: Quote, cues: Cues, q: QuestionProfile) -> float:
+    """How much of the subject the quote opens with, when it opens with the role itself:
+    "Code reviews are ..." shares the terms of "code reviewers" but is about the activity."""
+    if q.agents and not q.agents & set(words(" ".join(quote.sentence_texts()[0].split()[:5]))):
+        return 0.0
+    return overlap(q.subject, cues.opening_terms)
+
+
+def _role_forms(subject: str) -> frozenset[str]:
+    """The singular and plural of the subject's last word: "code reviewers" -> reviewer(s)."""
+    last = subject.split()[-1].lower() if subject.split() else ""
+    if len(last) < 3 or not last.isalpha():
+        return frozenset()
+    one = last[:-1] if last.endswith("s") and not last.endswith("ss") else last
+    return frozenset({one, one + "s"})
 
 
 def _heading_cue(chunk: Chunk) -> float:
