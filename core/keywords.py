@@ -75,8 +75,7 @@ def replace_pages(session: Session, pages: dict[str, Sequence[IndexedChunk]]) ->
                 select(KeywordChunkRow.url, KeywordChunkRow.id, KeywordChunkRow.terms)
                 .where(KeywordChunkRow.url.in_(part))):
             old[url].append((cid, stored))
-    changed = [url for url in urls
-               if not old[url] or {cid for cid, _ in old[url]} != {c.id for c in pages[url]}]
+    changed = [url for url in urls if not old[url] or _stale(old[url], pages[url])]
     if not changed:
         return 0
     delta: Counter[str] = Counter()
@@ -99,6 +98,15 @@ def replace_pages(session: Session, pages: dict[str, Sequence[IndexedChunk]]) ->
         session.execute(insert(KeywordChunkRow), rows)
     _apply(session, delta)
     return len(changed)
+
+
+def _stale(indexed: list[tuple[str, str]], chunks: Sequence[IndexedChunk]) -> bool:
+    """Whether a page's index rows are not those of `chunks`: other chunks, or the same
+    chunks analysed by an older analyser (so `careerqa keywords build` re-indexes them)."""
+    if {cid for cid, _ in indexed} != {c.id for c in chunks}:
+        return True
+    now = {c.id: " ".join(chunk_terms(c)) for c in chunks}
+    return any(now[cid] != stored for cid, stored in indexed)
 
 
 def delete_page(session: Session, url: str) -> int:

@@ -39,6 +39,11 @@ STOPWORDS = frozenset(
 )  # fmt: skip
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*[a-z0-9]*")
+# "one-on-one", "one-to-ones", "1:1s", "1-on-1": one meeting, one term. Word by word the
+# idiom is three stopwords (or the figure 1), and "How do I run a good one-on-one?" was
+# left with "run" as its only topic word. Changing this changes what the database keyword
+# index holds: `careerqa keywords build` re-analyses the pages indexed before.
+_ONE_ON_ONE = re.compile(r"\b(?:one|1)[ -](?:on|to)[ -](?:one|1)(s?)\b|(?<![\d:.])1:1(s?)(?![\d:])")
 _APOSTROPHE = re.compile(r"[’']")
 _STEMMER = SnowballStemmer("english")
 
@@ -58,7 +63,10 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens; "don’t" becomes "dont" and "$10M" becomes "10m"."""
-    return _WORD.findall(_APOSTROPHE.sub("", text.lower()))
+    text = _APOSTROPHE.sub("", text.lower())
+    if "1" in text or "one" in text:
+        text = _ONE_ON_ONE.sub(lambda m: "oneonone" + (m.group(1) or m.group(2) or ""), text)
+    return _WORD.findall(text)
 
 
 def terms(text: str) -> list[str]:

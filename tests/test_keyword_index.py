@@ -251,3 +251,27 @@ def test_the_database_index_lists_every_chunk_once_across_pages_of_rows(db):
     assert {c.id for c in listed} == expected
     assert {c.text for c in listed if c.url == "https://lab.example/4"} == {"Tank 4 note.",
                                                                            "Tank 4 again."}
+
+
+def test_one_on_ones_are_one_term_and_build_reindexes_rows_of_an_older_analysis(
+        db, monkeypatch):
+    # Word by word "one-on-one" is three stopwords: "How do I run a good one-on-one?" kept
+    # only "run", and the page about 1:1s was no keyword match for it.
+    assert terms("How do I run a good one-on-one?") == ["run", *terms("1:1")]
+    assert len({*terms("one-to-ones"), *terms("1-on-1"), *terms("weekly 1:1s")} - {"week"}) == 1
+    assert "1" in terms("at 11:15, 1 of 1") and terms("11:15") == ["11", "15"]
+    state = IngestState(db)
+    url = "https://lab.example/meetings"
+    chunks = _chunks(url, "Hold half-hour 1:1s every week with each report.")
+    # Indexed by the older analyser, which read "1:1s" as the figures 1 and 1s.
+    import core.keywords
+
+    newer = core.keywords.chunk_terms
+    monkeypatch.setattr(core.keywords, "chunk_terms",
+                        lambda c: terms(c.text.replace("1:1", "1 1")))
+    _record(state, url, chunks)
+    monkeypatch.setattr(core.keywords, "chunk_terms", newer)
+    assert DatabaseKeywordIndex(db).search(terms("one-on-one"), 5) == []
+    assert state.index_keywords(url, chunks) is True  # what `careerqa keywords build` does
+    assert [c.url for c, _ in DatabaseKeywordIndex(db).search(terms("one-on-one"), 5)] == [url]
+    assert state.index_keywords(url, chunks) is False  # and only once
