@@ -33,7 +33,7 @@ _SETTINGS = {
 }  # fmt: skip
 _LABEL_KEYS = ("name", "title", "label", "level")
 _LINK_KEYS = ("href", "url", "link")
-_LINK_VALUE = re.compile(r"^(#|/|\.{0,2}/|https?://)")
+_LINK_VALUE = re.compile(r"^(#|\.{0,2}/|https?://)")  # "#part", "/a", "./a", "../a", URLs
 _MAX_LEVEL = 6
 
 

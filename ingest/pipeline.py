@@ -232,7 +232,6 @@ class _Run:
             self.flush_log()
         if prune and self._prune():
             self.state.bump_generation()
-        self.flush_log()
         self.summary.wall_seconds = time.perf_counter() - started
         self.state.finish_run(self.id, self.summary.as_dict())
         return self.summary
@@ -433,9 +432,8 @@ class _Run:
                 near_duplicate_of=pending.near_duplicate_of, signature=pending.signature,
             )))
         self.state.finish_writes(records)
-        with self.log_lock:
-            self.log_lines += [(p.doc.url, "stored", f"{len(p.chunks)} chunks, {gone} replaced")
-                               for p, gone in zip(batch, removed, strict=True)]
+        for p, gone in zip(batch, removed, strict=True):
+            self.decide(p.doc.url, "stored", f"{len(p.chunks)} chunks, {gone} replaced")
         self.flush_log()
         for pending, gone in zip(batch, removed, strict=True):
             url, n = pending.doc.url, len(pending.chunks)

@@ -152,8 +152,7 @@ def cues_of(sentences: tuple[str, ...]) -> Cues:
 def acts_as(sentence: str, agents: frozenset[str]) -> bool:
     """ "Reviewers look for design first" for a question about code reviewers: the
     question's own role (any role, not only those of `_AGENT`), then what it does."""
-    return bool(agents) and bool(_agent_behaviour(agents).match(sentence)) and not (
-        _POPULATION.match(sentence) or is_imperative(sentence))
+    return bool(agents) and _behaves(sentence, _agent_behaviour(agents))
 
 
 @lru_cache(maxsize=256)
@@ -171,7 +170,11 @@ def states_behaviour(sentence: str) -> bool:
     """ "Outcome owners watch the rollout themselves.", "Engineers with depth profile
     first": people named by their role, then what they do (not what they are). "Many
     engineers receive ..." describes everyone, not what the good ones do."""
-    return (bool(_BEHAVIOUR.match(sentence)) and not _POPULATION.match(sentence)
+    return _behaves(sentence, _BEHAVIOUR)
+
+
+def _behaves(sentence: str, behaviour: re.Pattern[str]) -> bool:
+    return (bool(behaviour.match(sentence)) and not _POPULATION.match(sentence)
             and not is_imperative(sentence))
 
 

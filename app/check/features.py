@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.check.numbers import FRACTIONS, NUMBER_WORDS, TENS, UNITS, Quantity, extract_numbers
+from app.check.numbers import (
+    FRACTIONS,
+    MULTIPLES,
+    NUMBER_WORDS,
+    TENS,
+    UNITS,
+    Quantity,
+    extract_numbers,
+)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -200,10 +208,7 @@ def un_negated(lowered: str) -> str | None:
 
 # Figures are compared as values (numbers.py), not as words: "half" must not count as a word the
 # source lacks when the source says "50%".
-FIGURE_WORDS = frozenset(
-    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled", "twice",
-     "thrice", "thirds"]
-)
+FIGURE_WORDS = frozenset([*UNITS, *TENS, *FRACTIONS, *MULTIPLES, "thirds"])
 
 
 def content_stems(words: list[str]) -> list[str]:

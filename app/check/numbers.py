@@ -66,11 +66,12 @@ MAGNITUDES = {
     "million": (1e6, 1e9),
     "billion": (1e9, 1e12),
 }
+# Words that multiply (or halve) what they qualify: "halved the queue", "twice a year".
+MULTIPLES = ("halved", "halving", "doubled", "doubling", "tripled", "twice", "thrice")
 NUMBER_WORDS = frozenset(
-    [*UNITS, *TENS, *FRACTIONS, "halved", "halving", "doubled", "doubling", "tripled", "twice",
-     "thrice", *MAGNITUDES, *(f"{m}s" for m in MAGNITUDES), "third", "thirds", "quarters", "fifth",
-     "fifths", "tenth", "tenths", "second", "minute", "hour", "day", "week", "fortnight",
-     "month", "year", "decade"]
+    [*UNITS, *TENS, *FRACTIONS, *MULTIPLES, *MAGNITUDES, *(f"{m}s" for m in MAGNITUDES),
+     "third", "thirds", "quarters", "fifth", "fifths", "tenth", "tenths", "second", "minute",
+     "hour", "day", "week", "fortnight", "month", "year", "decade"]
 )
 # "one" is left out on purpose: it is far more often a pronoun ("one of the teams") than a count.
 
@@ -86,7 +87,7 @@ NUMBER = re.compile(
     re.IGNORECASE,
 )
 _FRACTION = re.compile(r"\b(half|dozen)\b(?! of (?:the|a|an|their|its)\b)")
-_HALVED = re.compile(r"\b(halved|halving|doubled|doubling|tripled|twice|thrice)\b", re.IGNORECASE)
+_HALVED = re.compile(rf"\b({'|'.join(MULTIPLES)})\b", re.IGNORECASE)
 _MAGNITUDE = re.compile(
     r"\b(?:(?:several|a few|few|many|some)\s+(hundred|thousand|million|billion)s?"
     r"|(dozen|hundred|thousand|million|billion)s)\b"
